@@ -1,0 +1,62 @@
+"""Reads: which cases a user may see, and the lists built on that."""
+
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
+
+from cases.models import Case, CaseComment
+from escalations.roles import is_escalation_staff
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "severity": ("severity", "-created_at", "-id"),
+    "priority": ("-priority_rank", "-created_at", "-id"),
+    "updated": ("-updated_at", "-id"),
+}
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    """Staff see every case; a customer sees the cases of their own organizations only."""
+    cases = Case.objects.select_related("organization__tier", "requester")
+    if is_escalation_staff(user):
+        return cases
+    return cases.filter(organization__members=user)
+
+
+def visible_comments(case, user) -> QuerySet[CaseComment]:
+    """Customers read the public thread; staff read internal notes too."""
+    comments = case.comments.select_related("author")
+    if not is_escalation_staff(user):
+        comments = comments.filter(public=True)
+    return comments
+
+
+def filter_and_sort_cases(
+    cases: QuerySet[Case], *, status=(), severity=(), customer_priority=None, sort="newest"
+) -> QuerySet[Case]:
+    if status:
+        cases = cases.filter(status__in=status)
+    if severity:
+        cases = cases.filter(severity__in=severity)
+    if customer_priority:
+        cases = cases.filter(customer_priority=customer_priority)
+    if sort == "priority":
+        cases = cases.annotate(
+            priority_rank=When_(
+                When(customer_priority="high", then=Value(3)),
+                When(customer_priority="normal", then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+    return cases.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def case_with_escalations(queryset):
+    from escalations.models import Escalation
+
+    return queryset.prefetch_related(
+        Prefetch(
+            "escalations", queryset=Escalation.objects.select_related("requested_by", "reviewed_by").order_by("level")
+        )
+    )

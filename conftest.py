@@ -1,0 +1,84 @@
+"""Shared fixtures: the people of a small support organisation."""
+
+import pytest
+
+from cases.tests.factories import CaseFactory, OrganizationFactory, RegionFactory, UserFactory, tier
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s a user; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def region(db):
+    return RegionFactory(name="EMEA")
+
+
+@pytest.fixture
+def csm(db):
+    return UserFactory(username="csm", first_name="Carla", last_name="Success")
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(username="customer", first_name="Cora", last_name="Customer")
+
+
+@pytest.fixture
+def colleague(db):
+    return UserFactory(username="colleague")
+
+
+@pytest.fixture
+def organization(db, customer, colleague, region, csm):
+    return OrganizationFactory(name="Acme", tier=tier("premium"), region=region, csm=csm, members=[customer, colleague])
+
+
+@pytest.fixture
+def standard_organization(db, region):
+    return OrganizationFactory(name="Globex", tier=tier("standard"), region=region)
+
+
+@pytest.fixture
+def outsider(db):
+    """A customer of another organization."""
+    user = UserFactory(username="outsider")
+    OrganizationFactory(name="Initech", members=[user])
+    return user
+
+
+@pytest.fixture
+def escalation_manager(db):
+    return UserFactory(username="em", groups=["Escalation Managers"])
+
+
+@pytest.fixture
+def support_manager(db):
+    return UserFactory(username="sm", groups=["Support Management"])
+
+
+@pytest.fixture
+def senior_manager(db, region):
+    return UserFactory(username="senior", groups=[region.senior_management])
+
+
+@pytest.fixture
+def vp(db):
+    return UserFactory(username="vp", groups=["VP of Support"])
+
+
+@pytest.fixture
+def case(db, organization, customer):
+    return CaseFactory(organization=organization, requester=customer)
+
+
+@pytest.fixture
+def make_case(db, organization, customer):
+    def make(**fields):
+        fields.setdefault("organization", organization)
+        fields.setdefault("requester", customer)
+        return CaseFactory(**fields)
+
+    return make

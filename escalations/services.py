@@ -1,0 +1,253 @@
+"""The escalation rules' one home: check eligibility, escalate, decide.
+
+Each function reads the clock once (``now``, overridable for tests) and owns its
+transaction; notifications are outbox rows written in that transaction.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cases.models import Case, CaseComment, CommentKind
+from escalations import eligibility as rules
+from escalations.business_hours import add_business_hours
+from escalations.calendars import calendar_for_organization, to_work_calendar
+from escalations.eligibility import Eligibility
+from escalations.models import (
+    DEFAULT_REVIEW_WITHIN,
+    SUMMARY_MAX_LENGTH,
+    Escalation,
+    EscalationLevel,
+    EscalationReason,
+    EscalationStatus,
+    EscalationWindow,
+)
+from escalations.roles import is_responder
+from notifications.services import notify
+from portal.errors import DomainError, InvalidInput
+
+
+class EscalationRejected(DomainError):
+    status = 409
+
+    def __init__(self, eligibility: Eligibility):
+        super().__init__(eligibility.message, available_at=eligibility.available_at)
+        self.eligibility = eligibility
+        self.code = eligibility.code
+        # Not a member: forbidden, not a conflict that time would resolve.
+        self.status = 403 if eligibility.code == "not_permitted" else 409
+
+
+class NotResponder(DomainError):
+    code = "not_responder"
+    status = 403
+
+
+class AlreadyDecided(DomainError):
+    code = "already_decided"
+    status = 409
+
+
+DECISIONS = (EscalationStatus.ACCEPTED, EscalationStatus.NOT_ACCEPTED)
+
+
+def current_escalation(case) -> Escalation | None:
+    """The highest-level escalation of the case, or None if it was never escalated."""
+    return Escalation.objects.filter(case=case).order_by("-level").first()
+
+
+def check_eligibility(case, user, now: datetime | None = None) -> Eligibility:
+    now = now or timezone.now()
+    organization = case.organization
+    is_member = user.is_authenticated and organization.members.filter(pk=user.pk).exists()
+    window = (
+        EscalationWindow.objects.filter(severity=case.severity, tier_id=organization.tier_id)
+        .values_list("wait", flat=True)
+        .first()
+    )
+    current = current_escalation(case)
+    facts = rules.EligibilityFacts(
+        is_member=is_member,
+        case_status=case.status,
+        severity=case.severity,
+        created_at=case.created_at,
+        tier_name=organization.tier.name,
+        wait=window,
+        current=(rules.CurrentEscalation(current.level, current.status, current.review_due_at) if current else None),
+        now=now,
+    )
+    return rules.evaluate(facts)
+
+
+def review_due_at(case, level: EscalationLevel | None, start: datetime) -> datetime:
+    """Review deadline: the level's business time on the region's calendar (else the default)."""
+    calendar = to_work_calendar(calendar_for_organization(case.organization))
+    within = level.review_within if level else DEFAULT_REVIEW_WITHIN
+    return add_business_hours(calendar, start, within)
+
+
+def validate_request(reason, summary) -> tuple[str, str]:
+    errors = {}
+    if reason not in EscalationReason.values:
+        errors["reason"] = "Choose one of the listed reasons."
+    summary = summary.strip() if isinstance(summary, str) else ""
+    if not summary:
+        errors["summary"] = "Tell us in a few words why this case needs an escalation."
+    elif len(summary) > SUMMARY_MAX_LENGTH:
+        errors["summary"] = f"Keep the summary to {SUMMARY_MAX_LENGTH:,} characters at most."
+    if errors:
+        raise InvalidInput(errors)
+    return reason, summary
+
+
+def escalate(case, user, reason, summary, now: datetime | None = None) -> Escalation:
+    """Escalate the case one level; raise EscalationRejected when the rules say no.
+
+    The case row is locked for the whole check-and-create, so concurrent presses of
+    the button yield exactly one escalation; the (case, level) unique constraint is
+    the backstop for databases that cannot lock rows.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the bare row: FOR UPDATE cannot cover the nullable side of the joins below.
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        case = Case.objects.select_related(
+            "organization__tier", "organization__region", "organization__csm", "requester"
+        ).get(pk=case.pk)
+        verdict = check_eligibility(case, user, now)
+        if not verdict.eligible:
+            raise EscalationRejected(verdict)
+        reason, summary = validate_request(reason, summary)
+        level = EscalationLevel.objects.filter(number=verdict.next_level).first()
+        try:
+            with transaction.atomic():
+                escalation = Escalation.objects.create(
+                    case=case,
+                    level=verdict.next_level,
+                    requested_by=user,
+                    reason=reason,
+                    summary=summary,
+                    created_at=now,
+                    review_due_at=review_due_at(case, level, now),
+                )
+        except IntegrityError:
+            raise EscalationRejected(check_eligibility(case, user, now)) from None
+        CaseComment.objects.create(
+            case=case,
+            kind=CommentKind.SYSTEM,
+            public=True,
+            created_at=now,
+            body=(
+                f"{user.get_full_name() or user.get_username()} escalated this case to Level "
+                f"{escalation.level}. A review is due by {rules.format_instant(escalation.review_due_at)}."
+            ),
+        )
+        _notify_escalated(escalation, level, now)
+    return escalation
+
+
+def alert_recipients(escalation, level: EscalationLevel | None):
+    """Everyone the level alerts: its groups, the region's senior management, the CSM."""
+    case = escalation.case
+    organization = case.organization
+    group_filter = Q(groups__in=level.alerted_groups.all()) if level else Q(groups__name="Escalation Managers")
+    if level and level.alert_region_senior_management and organization.region_id:
+        group_filter |= Q(groups=organization.region.senior_management_id)
+    users = list(get_user_model().objects.filter(group_filter, is_active=True).distinct().order_by("pk"))
+    if level and level.alert_account_csm and organization.csm:
+        users.append(organization.csm)
+    return users
+
+
+def _notify_escalated(escalation, level, now):
+    case = escalation.case
+    context = {"case": case, "escalation": escalation, "level": level}
+    event = f"escalation-{escalation.pk}"
+    alerted = alert_recipients(escalation, level)
+    notify(
+        recipients=alerted,
+        kind="escalation_alert",
+        context=context,
+        case=case,
+        escalation=escalation,
+        event=event,
+        now=now,
+    )
+    csm = case.organization.csm
+    if csm and all(user.pk != csm.pk for user in alerted):
+        # The article: the account's CSM is informed of every escalation, at every level.
+        notify(
+            recipients=[csm],
+            kind="csm_informed",
+            context=context,
+            case=case,
+            escalation=escalation,
+            event=event,
+            now=now,
+        )
+    notify(
+        recipients=[escalation.requested_by],
+        kind="escalation_received",
+        context=context,
+        case=case,
+        escalation=escalation,
+        event=event,
+        now=now,
+    )
+
+
+def decide(escalation, user, decision, message, now: datetime | None = None) -> Escalation:
+    """Accept or decline a pending escalation; the message goes into the case thread.
+
+    Raises NotResponder when the user does not answer this level and AlreadyDecided
+    when someone decided first: the conditional update lets exactly one decision win.
+    """
+    now = now or timezone.now()
+    if decision not in DECISIONS:
+        raise InvalidInput({"decision": "Choose accepted or not_accepted."})
+    message = message.strip() if isinstance(message, str) else ""
+    if not message:
+        raise InvalidInput({"message": "Write the reply the customer will read in the case."})
+    escalation = Escalation.objects.select_related("case__organization__region", "requested_by").get(pk=escalation.pk)
+    case = escalation.case
+    level = EscalationLevel.objects.filter(number=escalation.level).first()
+    responder = level.responder if level else "escalation_managers"
+    if not is_responder(user, responder, case):
+        raise NotResponder(f"Only the Level {escalation.level} responder can decide this escalation.")
+    with transaction.atomic():
+        won = Escalation.objects.filter(pk=escalation.pk, status=EscalationStatus.PENDING).update(
+            status=decision, reviewed_by=user, reviewed_at=now, decision_message=message
+        )
+        if not won:
+            raise AlreadyDecided("This escalation has already been decided.")
+        escalation.refresh_from_db()
+        CaseComment.objects.create(
+            case=case, author=user, kind=CommentKind.REPLY, public=True, body=message, created_at=now
+        )
+        kind = "escalation_accepted" if decision == EscalationStatus.ACCEPTED else "escalation_not_accepted"
+        if decision == EscalationStatus.NOT_ACCEPTED:
+            CaseComment.objects.create(
+                case=case,
+                kind=CommentKind.SYSTEM,
+                public=True,
+                created_at=now,
+                body=(
+                    f"Your Level {escalation.level} escalation was not accepted. If you are not "
+                    "satisfied, you can escalate this case again, one level higher."
+                    if escalation.level < rules.MAX_LEVEL
+                    else f"Your Level {escalation.level} escalation was not accepted."
+                ),
+            )
+        notify(
+            recipients=[escalation.requested_by],
+            kind=kind,
+            context={"case": case, "escalation": escalation, "level": level},
+            case=case,
+            escalation=escalation,
+            event=f"decision-{escalation.pk}",
+            now=now,
+        )
+    return escalation

@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class NotificationKind(models.TextChoices):
+    ESCALATION_ALERT = "escalation_alert", "Escalation alert"
+    CSM_INFORMED = "csm_informed", "CSM informed"
+    ESCALATION_RECEIVED = "escalation_received", "Escalation received"
+    ESCALATION_ACCEPTED = "escalation_accepted", "Escalation accepted"
+    ESCALATION_NOT_ACCEPTED = "escalation_not_accepted", "Escalation not accepted"
+    REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
+    REVIEW_OVERDUE = "review_overdue", "Review overdue"
+    OUTAGE_ALERT = "outage_alert", "Outage alert"
+
+
+class Notification(models.Model):
+    """One message to one person: the outbox row, written in the event's transaction.
+
+    Delivery claims the row by setting ``sent_at`` with a conditional update, so a
+    message redelivered by the broker or the sweep is sent at most once; ``dedupe_key``
+    makes writing the same message twice for one event impossible.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    escalation = models.ForeignKey(
+        "escalations.Escalation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Set while a delivery is under way; a crashed delivery's claim lapses at this time.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(sent_at=None), name="unsent_by_created"),
+            models.Index(fields=["recipient", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient}"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make test: install what the tests need, find PostgreSQL and Redis, run the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3.11}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+if [ ! -f .venv/.dev-installed ] || [ requirements-dev.txt -nt .venv/.dev-installed ] || [ requirements.txt -nt .venv/.dev-installed ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  touch .venv/.dev-installed
+fi
+exports=$(.venv/bin/python scripts/services.py)
+eval "$exports"
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-test-secret-key-that-is-long-enough-for-the-checks}
+export DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false
+export PORTAL_VAR_DIR=${PORTAL_VAR_DIR:-$(mktemp -d)}
+export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "${CI:-}" = "true" ]; then echo "CI=true needs /usr/bin/chromium (apt-get install chromium)" >&2; exit 1; fi
+  echo "No /usr/bin/chromium: browser tests will be skipped. Install it with: apt-get install chromium" >&2
+fi
+.venv/bin/python -m ruff check .
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
