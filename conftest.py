@@ -1,6 +1,9 @@
 """Shared fixtures: the people of a small support organisation."""
 
+import os
+
 import pytest
+from django.db import connection
 
 from cases.tests.factories import CaseFactory, OrganizationFactory, RegionFactory, UserFactory, tier
 
@@ -82,3 +85,12 @@ def make_case(db, organization, customer):
         return CaseFactory(**fields)
 
     return make
+
+
+@pytest.fixture
+def require_postgres(db):
+    """Row locks and real concurrency need PostgreSQL: skip on SQLite, but never under CI."""
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true runs on PostgreSQL; DATABASE_URL points elsewhere")
+        pytest.skip("needs PostgreSQL (make test uses it when reachable)")

@@ -45,6 +45,9 @@ def case_list(request):
         sort=filters.get("sort") or "newest",
     )
     page = Paginator(selectors.case_with_escalations(cases), 25).get_page(request.GET.get("page"))
+    for case in page.object_list:
+        escalations = list(case.escalations.all())  # prefetched, ordered by level
+        case.current_escalation = escalations[-1] if escalations else None
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -4,7 +4,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from cases.tests.factories import UserFactory
@@ -233,9 +232,7 @@ def test_a_decision_needs_a_choice_and_a_message(old_case, customer, escalation_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twelve_simultaneous_escalations_make_exactly_one(organization, customer, make_case):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (make test uses it when reachable; CI requires it)")
+def test_twelve_simultaneous_escalations_make_exactly_one(require_postgres, organization, customer, make_case):
     case = make_case(severity=3, created_at=OPENED)
     barrier = threading.Barrier(12)
     outcomes = []

@@ -1,0 +1,280 @@
+"""The customer API: shapes, filters, 404 for other tenants, clear 400s that save nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cases.models import Case, CaseComment
+from cases.tests.factories import CaseFactory, UserFactory
+from escalations.models import Escalation
+from notifications.models import Notification
+
+
+@pytest.fixture
+def api(customer):
+    client = APIClient()
+    client.force_authenticate(customer)
+    return client
+
+
+@pytest.fixture
+def old_case(make_case):
+    return make_case(severity=3, created_at=timezone.now() - timedelta(days=3))
+
+
+def post_json(api, url, body):
+    return api.post(url, body, format="json")
+
+
+def test_a_customer_lists_only_their_organizations_cases(api, case, outsider):
+    CaseFactory(requester=outsider, organization=outsider.organizations.get())
+
+    response = api.get("/api/v1/cases/")
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [case.id]
+    assert response.json()["count"] == 1
+
+
+def test_staff_list_every_case(escalation_manager, case, outsider):
+    CaseFactory(requester=outsider, organization=outsider.organizations.get())
+    client = APIClient()
+    client.force_authenticate(escalation_manager)
+
+    assert client.get("/api/v1/cases/").json()["count"] == 2
+
+
+def test_the_list_filters_by_status_and_severity_and_sorts(api, make_case):
+    make_case(severity=2, status="open", subject="open two")
+    make_case(severity=4, status="solved", subject="solved four")
+    make_case(severity=4, status="open", subject="open four", customer_priority="high")
+
+    def subjects(query):
+        return [row["subject"] for row in api.get(f"/api/v1/cases/?{query}").json()["results"]]
+
+    assert subjects("status=open&severity=4") == ["open four"]
+    assert set(subjects("status=open")) == {"open two", "open four"}
+    assert subjects("sort=priority")[0] == "open four"
+    assert subjects("sort=severity")[0] == "open two"
+
+
+def test_the_list_is_paginated(api, make_case):
+    for _ in range(30):
+        make_case()
+
+    first = api.get("/api/v1/cases/").json()
+    second = api.get("/api/v1/cases/?page=2").json()
+
+    assert (first["count"], len(first["results"]), len(second["results"])) == (30, 25, 5)
+    assert first["next"].endswith("page=2")
+
+
+@pytest.mark.parametrize("query", ["severity=9", "status=exploded", "sort=random", "page=999"])
+def test_bad_list_parameters_get_a_clear_error(api, case, query):
+    response = api.get(f"/api/v1/cases/?{query}")
+
+    assert response.status_code in (400, 404)
+    assert set(response.json()) >= {"code", "detail"}
+
+
+def test_a_customer_opens_a_case(api, customer, organization):
+    response = post_json(api, "/api/v1/cases/", {
+        "subject": "Login page slow", "description": "Takes 20 s since Monday.", "severity": 3,
+        "customer_priority": "high",
+    })
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["id"] == Case.objects.get().id
+    assert (body["organization"]["id"], body["requester"]["username"]) == (organization.id, "customer")
+    assert (body["status"], body["customer_priority"], body["current_escalation"]) == ("new", "high", None)
+
+
+def test_opening_a_severity_1_case_pages_on_call(api, organization):
+    on_call = UserFactory(username="pager", groups=["On-call"])
+
+    response = post_json(api, "/api/v1/cases/", {"subject": "Down", "description": "All down.", "severity": 1})
+
+    assert response.status_code == 201
+    assert Notification.objects.get(kind="outage_alert").recipient == on_call
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"subject": "", "description": "x"}, "subject"),
+    ({"subject": "x" * 201, "description": "x"}, "subject"),
+    ({"subject": "Hi", "description": "x", "severity": "urgent"}, "severity"),
+    ({"subject": "Hi", "description": "x", "severity": True}, "severity"),
+    ({"subject": ["a"], "description": "x"}, "subject"),
+    ({"subject": "Hi", "description": "x", "status": "closed"}, "status"),
+    ({"subject": "Hi", "description": "x", "organization": 999999}, "organization"),
+])
+def test_bad_case_input_answers_400_and_saves_nothing(api, organization, body, field):
+    response = post_json(api, "/api/v1/cases/", body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert field in response.json()["errors"]
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ['{"subject": ', "[]", "null", '"text"', "\x00\xff"])
+def test_malformed_json_answers_400(api, organization, raw):
+    response = api.post("/api/v1/cases/", raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "detail" in response.json()
+    assert not Case.objects.exists()
+
+
+def test_another_organizations_case_is_not_found(api, outsider):
+    foreign = CaseFactory(requester=outsider, organization=outsider.organizations.get())
+
+    for url in (f"/api/v1/cases/{foreign.id}/", f"/api/v1/cases/{foreign.id}/comments/",
+                f"/api/v1/cases/{foreign.id}/escalation-eligibility/"):
+        response = api.get(url)
+        assert response.status_code == 404, url
+        assert response.json() == {"code": "not_found", "detail": "Not found."}
+    assert post_json(api, f"/api/v1/cases/{foreign.id}/escalations/", {"reason": "other", "summary": "x"}).status_code == 404
+    assert api.patch(f"/api/v1/cases/{foreign.id}/", {"customer_priority": "high"}, format="json").status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.customer_priority == "normal"
+
+
+def test_anonymous_requests_are_refused(case):
+    response = APIClient().get(f"/api/v1/cases/{case.id}/")
+
+    assert response.status_code in (401, 403)
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_token_authentication_works(customer, case):
+    token = Token.objects.create(user=customer)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert client.get(f"/api/v1/cases/{case.id}/").json()["id"] == case.id
+
+
+def test_a_customer_changes_priority(api, case):
+    response = api.patch(f"/api/v1/cases/{case.id}/", {"customer_priority": "high"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["customer_priority"] == "high"
+    assert case.comments.filter(kind="system", body__contains="Normal to High").exists()
+
+
+def test_a_customer_may_raise_severity_to_1_only(api, case):
+    lowered = api.patch(f"/api/v1/cases/{case.id}/", {"severity": 4}, format="json")
+    raised = api.patch(f"/api/v1/cases/{case.id}/", {"severity": 1}, format="json")
+
+    assert lowered.status_code == 400
+    assert "severity" in lowered.json()["errors"]
+    assert raised.status_code == 200
+    assert raised.json()["severity"] == 1
+
+
+@pytest.mark.parametrize("body", [{"status": "closed"}, {"assignee": 1}, {"customer_priority": "urgent"}])
+def test_a_customer_cannot_patch_other_fields(api, case, body):
+    response = api.patch(f"/api/v1/cases/{case.id}/", body, format="json")
+
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert (case.status, case.customer_priority) == ("open", "normal")
+
+
+def test_customers_read_only_the_public_thread(api, case, escalation_manager):
+    CaseComment.objects.create(case=case, author=escalation_manager, body="Public answer", public=True)
+    CaseComment.objects.create(case=case, author=escalation_manager, body="Internal note", public=False)
+
+    bodies = [c["body"] for c in api.get(f"/api/v1/cases/{case.id}/comments/").json()]
+
+    assert bodies == ["Public answer"]
+
+
+def test_a_customer_comments_and_cannot_write_internal_notes(api, case):
+    response = post_json(api, f"/api/v1/cases/{case.id}/comments/", {"body": "Any news?", "public": False})
+
+    assert response.status_code == 201
+    assert response.json()["public"] is True
+    assert post_json(api, f"/api/v1/cases/{case.id}/comments/", {"body": "   "}).status_code == 400
+
+
+def test_eligibility_answers_in_the_contract_shape(api, make_case):
+    young = make_case(severity=2, created_at=timezone.now() - timedelta(hours=1))
+
+    body = api.get(f"/api/v1/cases/{young.id}/escalation-eligibility/").json()
+
+    assert set(body) == {"eligible", "code", "message", "next_level", "available_at"}
+    assert (body["eligible"], body["code"], body["next_level"]) == (False, "too_early", None)
+    assert body["available_at"].startswith((young.created_at + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_a_customer_escalates_an_eligible_case(api, old_case, escalation_manager):
+    response = post_json(api, f"/api/v1/cases/{old_case.id}/escalations/",
+                         {"reason": "time_constraint", "summary": "Certificate expires Friday."})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["level"], body["status"], body["case"]) == (1, "pending", old_case.id)
+    assert body["id"] == Escalation.objects.get().id
+    detail = api.get(f"/api/v1/cases/{old_case.id}/").json()
+    assert detail["current_escalation"]["id"] == body["id"]
+
+
+def test_too_early_answers_409_with_when(api, make_case):
+    young = make_case(severity=4, created_at=timezone.now() - timedelta(hours=1))
+
+    response = post_json(api, f"/api/v1/cases/{young.id}/escalations/", {"reason": "other", "summary": "Now please"})
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "too_early"
+    assert "16 hours" in body["detail"]
+    assert body["available_at"].startswith((young.created_at + timedelta(hours=16)).strftime("%Y-%m-%dT%H:%M"))
+    assert not Escalation.objects.exists()
+
+
+def test_severity_1_answers_409_severity_1(api, make_case):
+    outage = make_case(severity=1, created_at=timezone.now() - timedelta(days=3))
+
+    response = post_json(api, f"/api/v1/cases/{outage.id}/escalations/", {"reason": "other", "summary": "Down!"})
+
+    assert (response.status_code, response.json()["code"], response.json()["available_at"]) == (409, "severity_1", None)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"reason": "other", "summary": ""}, "summary"),
+    ({"reason": "other", "summary": "x" * 5001}, "summary"),
+    ({"reason": "other"}, "summary"),
+    ({"reason": "because", "summary": "x"}, "reason"),
+    ({"reason": "other", "summary": 42}, None),
+    ({"reason": "other", "summary": "ok", "level": 4}, "level"),
+])
+def test_bad_escalation_input_answers_400_and_saves_nothing(api, old_case, body, field):
+    response = post_json(api, f"/api/v1/cases/{old_case.id}/escalations/", body)
+
+    if field is None:  # DRF accepts a number as text; it must at least never fail
+        assert response.status_code in (201, 400)
+        return
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Escalation.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_a_5000_character_summary_is_accepted(api, old_case):
+    response = post_json(api, f"/api/v1/cases/{old_case.id}/escalations/", {"reason": "other", "summary": "x" * 5000})
+
+    assert response.status_code == 201
+
+
+def test_the_openapi_schema_and_docs_are_served(api):
+    schema = api.get("/api/v1/schema/")
+    docs = api.get("/api/v1/docs/")
+
+    assert schema.status_code == 200
+    assert b"/api/v1/cases/{case_id}/escalations/" in schema.content
+    assert docs.status_code == 200

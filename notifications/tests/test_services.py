@@ -1,0 +1,67 @@
+"""The outbox: one row per recipient and event, each delivered at most once."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from notifications.models import Notification
+from notifications.services import deliver, notify, unsent_ids
+
+
+@pytest.fixture
+def row(case, customer):
+    notify(recipients=[customer, customer], kind="escalation_received",
+           context={"case": case, "escalation": None, "level": None}, case=case, event="test-1",
+           now=timezone.now())
+    return Notification.objects.get()
+
+
+def test_it_writes_one_row_per_recipient_and_event(case, customer, row):
+    notify(recipients=[customer], kind="escalation_received",
+           context={"case": case, "escalation": None, "level": None}, case=case, event="test-1", now=timezone.now())
+
+    assert Notification.objects.count() == 1
+    assert row.dedupe_key == f"escalation_received:test-1:user-{customer.pk}"
+
+
+def test_it_delivers_by_email_exactly_once(row, customer):
+    assert deliver(row.id) is True
+    assert deliver(row.id) is False
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [customer.email]
+    assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
+    row.refresh_from_db()
+    assert row.sent_at is not None
+    assert row.attempts == 1
+
+
+def test_a_failed_send_gives_the_row_back_for_a_retry(row, settings):
+    settings.EMAIL_BACKEND = "notifications.tests.failing_backend.RefusingBackend"
+
+    with pytest.raises(ConnectionRefusedError):
+        deliver(row.id)
+
+    row.refresh_from_db()
+    assert (row.sent_at, row.claimed_until, row.attempts) == (None, None, 1)
+    assert "refused" in row.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert deliver(row.id) is True
+    assert len(mail.outbox) == 1
+
+
+def test_a_claim_held_by_a_live_delivery_blocks_a_second_one(row):
+    Notification.objects.filter(id=row.id).update(claimed_until=timezone.now() + timedelta(minutes=5))
+
+    assert deliver(row.id) is False
+    assert deliver(row.id, now=timezone.now() + timedelta(minutes=6)) is True
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_finds_rows_left_unsent_for_a_minute(row):
+    assert unsent_ids(older_than=row.created_at) == []
+    assert unsent_ids(older_than=row.created_at + timedelta(minutes=1)) == [row.id]
+    deliver(row.id)
+    assert unsent_ids(older_than=row.created_at + timedelta(minutes=1)) == []
