@@ -20,5 +20,5 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 .venv/bin/python -m ruff check .
 .venv/bin/python manage.py collectstatic --noinput -v0
-.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+DATABASE_URL=sqlite:///:memory: .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"

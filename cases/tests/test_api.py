@@ -137,7 +137,8 @@ def test_another_organizations_case_is_not_found(api, outsider):
         response = api.get(url)
         assert response.status_code == 404, url
         assert response.json() == {"code": "not_found", "detail": "Not found."}
-    assert post_json(api, f"/api/v1/cases/{foreign.id}/escalations/", {"reason": "other", "summary": "x"}).status_code == 404
+    escalated = post_json(api, f"/api/v1/cases/{foreign.id}/escalations/", {"reason": "other", "summary": "x"})
+    assert escalated.status_code == 404
     assert api.patch(f"/api/v1/cases/{foreign.id}/", {"customer_priority": "high"}, format="json").status_code == 404
     foreign.refresh_from_db()
     assert foreign.customer_priority == "normal"

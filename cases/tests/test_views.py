@@ -91,7 +91,7 @@ def test_a_young_case_says_why_and_when_escalation_opens(browser, make_case):
     assert "Front-line support gets 4 hours" in html
     assert "data-countdown=" in html
     assert "disabled" in html
-    assert 'href="/cases/%d/escalate/"' % young.pk not in html
+    assert f'href="/cases/{young.pk}/escalate/"' not in html
 
 
 def test_an_eligible_case_offers_the_escalate_case_button(browser, make_case):
