@@ -1,8 +1,10 @@
 """Shared fixtures: the people of a small support organisation."""
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from cases.tests.factories import CaseFactory, OrganizationFactory, RegionFactory, UserFactory, tier
@@ -88,7 +90,18 @@ def make_case(db, organization, customer):
 
 
 @pytest.fixture
-def require_postgres(db):
+def seeded_transactional_db(transactional_db):
+    """A committing database with the seeded rules in it.
+
+    A ``transaction=True`` test ends by flushing every table, the rows the data
+    migration seeded included, so the next such test puts them back first.
+    """
+    seed = importlib.import_module("escalations.migrations.0002_seed_rules").seed
+    seed(apps, None)
+
+
+@pytest.fixture
+def require_postgres():
     """Row locks and real concurrency need PostgreSQL: skip on SQLite, but never under CI."""
     if connection.vendor != "postgresql":
         if os.environ.get("CI") == "true":

@@ -10,7 +10,7 @@ PY=.venv/bin/python
 mkdir -p var/mail var/broker
 
 $PY manage.py migrate --noinput -v0
-$PY manage.py load_demo
+$PY manage.py load_demo --force
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }

@@ -231,8 +231,8 @@ def test_a_decision_needs_a_choice_and_a_message(old_case, customer, escalation_
     assert escalation.status == "pending"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_twelve_simultaneous_escalations_make_exactly_one(require_postgres, organization, customer, make_case):
+def test_twelve_simultaneous_escalations_make_exactly_one(require_postgres, seeded_transactional_db, organization,
+                                                         customer, make_case):
     case = make_case(severity=3, created_at=OPENED)
     barrier = threading.Barrier(12)
     outcomes = []
@@ -256,6 +256,7 @@ def test_twelve_simultaneous_escalations_make_exactly_one(require_postgres, orga
         thread.join()
 
     assert sorted(outcomes) == ["created"] + ["review_pending"] * 11
+    assert Notification.objects.filter(kind="escalation_received").count() == 1
     assert Escalation.objects.filter(case=case).count() == 1
     duplicates = Notification.objects.values("kind", "recipient").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicates.exists()
