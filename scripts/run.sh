@@ -16,13 +16,15 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-.venv/bin/celery -A portal worker --loglevel=INFO --concurrency=2 --logfile=var/worker.log &
+# Their banners and logs go to files, so the sign-ins above stay readable.
+.venv/bin/celery -A portal worker --loglevel=INFO --concurrency=2 >var/worker.log 2>&1 &
 pids+=($!)
-.venv/bin/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule --logfile=var/beat.log &
+.venv/bin/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule >var/beat.log 2>&1 &
 pids+=($!)
 
 echo
-echo "Case Portal: http://127.0.0.1:$PORT   (worker log: var/worker.log, beat log: var/beat.log)"
+echo "Case Portal: http://127.0.0.1:$PORT  (sign in as customer / demo-pass-2026)"
+echo "Worker log: var/worker.log, beat log: var/beat.log."
 echo "Emails are written to ${EMAIL_FILE_PATH:-var/mail}/. Stop with Ctrl+C."
 echo
 $PY manage.py runserver "127.0.0.1:$PORT" --noreload &
