@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db.models import Count
 
-from cases.tests.factories import UserFactory
-from escalations.models import BusinessCalendar, Escalation, Holiday
+from cases.tests.factories import UserFactory, tier
+from escalations.models import BusinessCalendar, Escalation, EscalationWindow, Holiday
 from escalations.services import (
     AlreadyDecided,
     EscalationRejected,
@@ -260,3 +260,56 @@ def test_twelve_simultaneous_escalations_make_exactly_one(require_postgres, seed
     assert Escalation.objects.filter(case=case).count() == 1
     duplicates = Notification.objects.values("kind", "recipient").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicates.exists()
+
+
+SEEDED_WINDOWS = [(2, "premium", 4), (2, "standard", 8), (3, "premium", 8), (3, "standard", 16),
+                  (4, "premium", 16), (4, "standard", 24)]
+
+
+@pytest.mark.parametrize(("severity", "tier_slug", "hours"), SEEDED_WINDOWS,
+                         ids=[f"sev{s}-{t}-{h}h" for s, t, h in SEEDED_WINDOWS])
+def test_the_seeded_window_opens_escalation_to_the_second(make_case, customer, organization, severity, tier_slug,
+                                                          hours):
+    organization.tier = tier(tier_slug)
+    organization.save()
+    case = make_case(severity=severity, created_at=OPENED)
+    opens = OPENED + timedelta(hours=hours)
+
+    early = check_eligibility(case, customer, now=opens - timedelta(seconds=1))
+    on_time = check_eligibility(case, customer, now=opens)
+
+    assert (early.code, early.available_at) == ("too_early", opens)
+    assert (on_time.code, on_time.next_level) == ("eligible", 1)
+    with pytest.raises(EscalationRejected):
+        escalate(case, customer, "other", "One second too early.", now=opens - timedelta(seconds=1))
+    assert escalate(case, customer, "other", "Right on time.", now=opens).level == 1
+
+
+def test_an_admins_new_window_applies_at_once(make_case, customer):
+    EscalationWindow.objects.filter(severity=3, tier__slug="premium").update(wait=timedelta(hours=1))
+    case = make_case(severity=3, created_at=OPENED)
+
+    assert check_eligibility(case, customer, now=OPENED + timedelta(hours=1)).code == "eligible"
+
+
+def test_severity_1_never_escalates_however_old(make_case, customer):
+    outage = make_case(severity=1, created_at=OPENED - timedelta(days=365))
+
+    with pytest.raises(EscalationRejected) as rejected:
+        escalate(outage, customer, "other", "Please.", now=FRIDAY_3PM)
+
+    assert rejected.value.code == "severity_1"
+
+
+@pytest.mark.parametrize("status", ["solved", "closed"])
+def test_a_solved_or_closed_case_cannot_be_escalated(make_case, customer, status):
+    done = make_case(status=status, created_at=OPENED)
+
+    assert check_eligibility(done, customer, now=FRIDAY_3PM).code == "case_closed"
+
+
+def test_after_level_4_there_is_no_higher_level(old_case, customer, escalation_manager):
+    level_4 = level_up(old_case, customer, escalation_manager, to_level=4)
+    Escalation.objects.filter(pk=level_4.pk).update(status="not_accepted")
+
+    assert check_eligibility(old_case, customer, now=FRIDAY_3PM + timedelta(days=1)).code == "max_level"
