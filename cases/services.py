@@ -101,9 +101,7 @@ def case_update(*, case, user, customer_priority=None, severity=None, now=None) 
         if changed:
             case.save(update_fields=["customer_priority", "severity", "updated_at"])
             who = user.get_full_name() or user.get_username()
-            CaseComment.objects.create(
-                case=case, kind=CommentKind.SYSTEM, public=True, created_at=now, body=f"{who}: " + " ".join(changed)
-            )
+            system_comment_create(case=case, body=f"{who}: " + " ".join(changed), now=now)
         if raised_to_outage:
             _page_on_call(case, now)
     return case
@@ -127,6 +125,11 @@ def comment_create(*, case, user, body, public=True, now=None) -> CaseComment:
         if not is_staff and case.status == CaseStatus.PENDING_CUSTOMER:
             Case.objects.filter(pk=case.pk).update(status=CaseStatus.OPEN, updated_at=now)
     return comment
+
+
+def system_comment_create(*, case, body, now) -> CaseComment:
+    """A public line in the thread from the portal itself (escalations, decisions, changes)."""
+    return CaseComment.objects.create(case=case, kind=CommentKind.SYSTEM, public=True, body=body, created_at=now)
 
 
 def _page_on_call(case, now):

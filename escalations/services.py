@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import Case, CaseComment, CommentKind
+from cases.services import system_comment_create
 from escalations import eligibility as rules
 from escalations.business_hours import add_business_hours
 from escalations.calendars import calendar_for_organization, to_work_calendar
@@ -135,15 +136,13 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
                 )
         except IntegrityError:
             raise EscalationRejected(check_eligibility(case, user, now)) from None
-        CaseComment.objects.create(
+        system_comment_create(
             case=case,
-            kind=CommentKind.SYSTEM,
-            public=True,
-            created_at=now,
             body=(
                 f"{user.get_full_name() or user.get_username()} escalated this case to Level "
                 f"{escalation.level}. A review is due by {rules.format_instant(escalation.review_due_at)}."
             ),
+            now=now,
         )
         _notify_escalated(escalation, level, now)
     return escalation
@@ -229,11 +228,9 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
         )
         kind = "escalation_accepted" if decision == EscalationStatus.ACCEPTED else "escalation_not_accepted"
         if decision == EscalationStatus.NOT_ACCEPTED:
-            CaseComment.objects.create(
+            system_comment_create(
                 case=case,
-                kind=CommentKind.SYSTEM,
-                public=True,
-                created_at=now,
+                now=now,
                 body=(
                     f"Your Level {escalation.level} escalation was not accepted. If you are not "
                     "satisfied, you can escalate this case again, one level higher."
