@@ -126,6 +126,9 @@ class Escalation(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     decision_message = models.TextField(blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)
+    # One business hour before review_due_at; the sweep warns the responders from then on.
+    due_soon_at = models.DateTimeField(null=True, blank=True)
+    due_soon_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["case", "level"]
@@ -134,11 +137,19 @@ class Escalation(models.Model):
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=4), name="escalation_level_1_to_4"),
         ]
         indexes = [
-            # The review queue and the deadline sweep: pending work by deadline.
+            # The review queue: pending work by deadline.
+            models.Index(fields=["review_due_at"], condition=Q(status="pending"), name="pending_by_review_due"),
+            # The deadline sweep's two questions, each a small partial index that only
+            # holds the escalations still waiting for that alert (PostgreSQL ORs them).
             models.Index(
                 fields=["review_due_at"],
-                condition=Q(status="pending"),
-                name="pending_by_review_due",
+                condition=Q(status="pending", overdue_at=None),
+                name="pending_not_yet_overdue",
+            ),
+            models.Index(
+                fields=["due_soon_at"],
+                condition=Q(status="pending", due_soon_sent_at=None),
+                name="pending_due_soon_unsent",
             ),
         ]
 

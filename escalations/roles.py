@@ -49,3 +49,19 @@ def responder_group_id(responder: str, case) -> int | None:
 def is_responder(user, responder: str, case) -> bool:
     group_id = responder_group_id(responder, case)
     return group_id is not None and group_id in user_group_ids(user)
+
+
+def responder_users(responder: str, case):
+    """The active people who decide at a level with this responder, for this case."""
+    from django.contrib.auth import get_user_model
+
+    group_id = responder_group_id(responder, case)
+    if group_id is None:
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(groups=group_id, is_active=True).order_by("pk")
+
+
+def group_members(name: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(groups__name=name, is_active=True).order_by("pk")

@@ -4,7 +4,7 @@ Each function reads the clock once (``now``, overridable for tests) and owns its
 transaction; notifications are outbox rows written in that transaction.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -83,11 +83,25 @@ def check_eligibility(case, user, now: datetime | None = None) -> Eligibility:
     return rules.evaluate(facts)
 
 
-def review_due_at(case, level: EscalationLevel | None, start: datetime) -> datetime:
-    """Review deadline: the level's business time on the region's calendar (else the default)."""
+DUE_SOON_WARNING = timedelta(hours=1)
+
+
+def review_deadlines(case, level: EscalationLevel | None, start: datetime) -> tuple[datetime, datetime]:
+    """(due_soon_at, review_due_at): one business hour before the deadline, and the deadline.
+
+    The deadline is the level's business time (4 hours as seeded) on the calendar of the
+    organization's region, else the default calendar. Both are computed once, here, so
+    that the deadline sweep is a plain indexed comparison with the clock.
+    """
     calendar = to_work_calendar(calendar_for_organization(case.organization))
     within = level.review_within if level else DEFAULT_REVIEW_WITHIN
-    return add_business_hours(calendar, start, within)
+    warn_after = max(within - DUE_SOON_WARNING, timedelta(0))
+    return add_business_hours(calendar, start, warn_after), add_business_hours(calendar, start, within)
+
+
+def review_due_at(case, level: EscalationLevel | None, start: datetime) -> datetime:
+    """The review deadline for an escalation made at ``start`` (see review_deadlines)."""
+    return review_deadlines(case, level, start)[1]
 
 
 def validate_request(reason, summary) -> tuple[str, str]:
@@ -123,6 +137,7 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
             raise EscalationRejected(verdict)
         reason, summary = validate_request(reason, summary)
         level = EscalationLevel.objects.filter(number=verdict.next_level).first()
+        due_soon_at, due_at = review_deadlines(case, level, now)
         try:
             with transaction.atomic():
                 escalation = Escalation.objects.create(
@@ -132,7 +147,8 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
                     reason=reason,
                     summary=summary,
                     created_at=now,
-                    review_due_at=review_due_at(case, level, now),
+                    review_due_at=due_at,
+                    due_soon_at=due_soon_at,
                 )
         except IntegrityError:
             raise EscalationRejected(check_eligibility(case, user, now)) from None

@@ -9,18 +9,29 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
-# A delivery that claimed a row but died (worker killed) gives it back after this long.
-CLAIM_LEASE = timedelta(minutes=5)
 
+def notify(
+    *,
+    recipients: Iterable,
+    kind: str,
+    context: dict,
+    case=None,
+    escalation=None,
+    event: str,
+    now,
+    template: str | None = None,
+):
+    """Write one outbox row per distinct active recipient; return their ids.
 
-def notify(*, recipients: Iterable, kind: str, context: dict, case=None, escalation=None, event: str, now):
-    """Write one outbox row per distinct active recipient with an email; return the rows.
+    ``template`` names the email templates when one kind reads differently for some
+    recipients (the requester's copy of an overdue review); it defaults to the kind.
 
     ``event`` names the occurrence (e.g. ``escalation-12``), so that the dedupe key
     (kind, event, recipient) makes a second write of the same message impossible.
@@ -32,8 +43,8 @@ def notify(*, recipients: Iterable, kind: str, context: dict, case=None, escalat
             continue
         seen.add(user.pk)
         ctx = {**context, "recipient": user, "base_url": settings.PORTAL_BASE_URL}
-        subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", ctx).split())
-        body = render_to_string(f"emails/{kind}.txt", ctx)
+        subject = " ".join(render_to_string(f"emails/{template or kind}_subject.txt", ctx).split())
+        body = render_to_string(f"emails/{template or kind}.txt", ctx)
         rows.append(
             Notification(
                 recipient=user,
@@ -71,7 +82,8 @@ def deliver(notification_id: int, *, now=None) -> bool:
     claimed = (
         Notification.objects.filter(id=notification_id, sent_at=None)
         .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + CLAIM_LEASE, attempts=F("attempts") + 1)
+        # A delivery that dies holding the claim (worker killed) gives the row back when it lapses.
+        .update(claimed_until=now + timedelta(seconds=settings.PORTAL_CLAIM_LEASE_SECONDS), attempts=F("attempts") + 1)
     )
     if not claimed:
         return False
@@ -88,12 +100,22 @@ def deliver(notification_id: int, *, now=None) -> bool:
             to=[notification.recipient.email],
             headers=_headers(notification),
         )
+        message.attach_alternative(_html(notification), "text/html")
         message.send()
     except Exception as exc:
         Notification.objects.filter(id=notification_id).update(claimed_until=None, last_error=str(exc)[:2000])
         raise
     Notification.objects.filter(id=notification_id).update(sent_at=timezone.now(), claimed_until=None, last_error="")
     return True
+
+
+def _html(notification) -> str:
+    link = None
+    if notification.case_id:
+        link = settings.PORTAL_BASE_URL + reverse("cases:detail", args=[notification.case_id])
+    return render_to_string(
+        "emails/notification.html", {"subject": notification.subject, "body": notification.body, "link": link}
+    )
 
 
 def _headers(notification):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from notifications import services
@@ -14,5 +15,6 @@ def deliver_notification(notification_id):
 @shared_task(acks_late=True)
 def redeliver_unsent():
     """Re-enqueue what is still unsent a minute after it was written (broker or SMTP was down)."""
-    for notification_id in services.unsent_ids(older_than=timezone.now() - timedelta(minutes=1)):
+    older_than = timezone.now() - timedelta(seconds=settings.PORTAL_REDELIVER_AFTER_SECONDS)
+    for notification_id in services.unsent_ids(older_than=older_than):
         deliver_notification.delay(notification_id)

@@ -181,10 +181,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # outbox sweep redelivers.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+# How often beat runs the sweeps, how long a message may stay unsent before the outbox
+# sweep hands it to a worker again, and how long a delivery's claim on a message lasts
+# (longer than any delivery can take: the task's hard time limit). Tests shorten them.
+PORTAL_SWEEP_SECONDS = env.float("PORTAL_SWEEP_SECONDS", default=60)
+PORTAL_REDELIVER_AFTER_SECONDS = env.float("PORTAL_REDELIVER_AFTER_SECONDS", default=60)
+PORTAL_CLAIM_LEASE_SECONDS = env.float("PORTAL_CLAIM_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 CELERY_BEAT_SCHEDULE = {
     "redeliver-unsent-notifications": {
         "task": "notifications.tasks.redeliver_unsent",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=PORTAL_SWEEP_SECONDS),
+    },
+    "review-deadline-sweep": {
+        "task": "escalations.tasks.sweep_review_deadlines_task",
+        "schedule": timedelta(seconds=PORTAL_SWEEP_SECONDS),
     },
 }
 CELERY_TIMEZONE = "UTC"

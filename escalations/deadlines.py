@@ -1,0 +1,104 @@
+"""The review deadline sweep: warn an hour ahead, flag what is overdue, each exactly once.
+
+Beat runs it every minute. Any number of sweeps may run at once (two beats by mistake,
+a slow run overlapping the next): each claims its rows with ``FOR UPDATE SKIP LOCKED``,
+marks them in the same transaction, and the outbox's dedupe keys make a second alert
+for the same escalation impossible anyway.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder
+from escalations.roles import SUPPORT_MANAGEMENT, group_members, responder_users
+from notifications.services import notify
+
+BATCH_SIZE = 200
+
+
+@dataclass
+class SweepResult:
+    due_soon: int = 0
+    overdue: int = 0
+
+
+def sweep_review_deadlines(now=None) -> SweepResult:
+    now = now or timezone.now()
+    result = SweepResult()
+    levels = {level.number: level for level in EscalationLevel.objects.all()}
+    while True:
+        with transaction.atomic():
+            batch = _claim_due(now)
+            for escalation in batch:
+                level = levels.get(escalation.level)
+                if escalation.review_due_at <= now:
+                    _mark_overdue(escalation, level, now)
+                    result.overdue += 1
+                else:
+                    _warn_due_soon(escalation, level, now)
+                    result.due_soon += 1
+        if len(batch) < BATCH_SIZE:
+            return result
+
+
+def _claim_due(now):
+    """Pending escalations with an alert due: one query, served by two partial indexes."""
+    due = Q(due_soon_at__lte=now, due_soon_sent_at=None) | Q(review_due_at__lte=now, overdue_at=None)
+    return list(
+        Escalation.objects.filter(due, status=EscalationStatus.PENDING)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("case__organization__region", "case__organization__tier", "requested_by")
+        .order_by("review_due_at")[:BATCH_SIZE]
+    )
+
+
+def _responder(level):
+    return level.responder if level else Responder.ESCALATION_MANAGERS
+
+
+def _warn_due_soon(escalation, level, now):
+    case = escalation.case
+    Escalation.objects.filter(pk=escalation.pk).update(due_soon_sent_at=now)
+    notify(
+        recipients=responder_users(_responder(level), case),
+        kind="review_due_soon",
+        context={"case": case, "escalation": escalation, "level": level},
+        case=case,
+        escalation=escalation,
+        event=f"escalation-{escalation.pk}",
+        now=now,
+    )
+
+
+def _mark_overdue(escalation, level, now):
+    case = escalation.case
+    # An escalation found already past its deadline gets no "one hour left" warning.
+    Escalation.objects.filter(pk=escalation.pk).update(
+        overdue_at=now, due_soon_sent_at=escalation.due_soon_sent_at or now
+    )
+    escalation.overdue_at = now
+    context = {"case": case, "escalation": escalation, "level": level}
+    staff = [*responder_users(_responder(level), case), *group_members(SUPPORT_MANAGEMENT)]
+    notify(
+        recipients=staff,
+        kind="review_overdue",
+        context=context,
+        case=case,
+        escalation=escalation,
+        event=f"escalation-{escalation.pk}",
+        now=now,
+    )
+    # The requester hears it too: with the deadline passed they may go one level higher.
+    notify(
+        recipients=[escalation.requested_by],
+        kind="review_overdue",
+        template="review_overdue_requester",
+        context=context,
+        case=case,
+        escalation=escalation,
+        event=f"escalation-{escalation.pk}-requester",
+        now=now,
+    )
