@@ -279,3 +279,15 @@ def test_the_openapi_schema_and_docs_are_served(api):
     assert schema.status_code == 200
     assert b"/api/v1/cases/{case_id}/escalations/" in schema.content
     assert docs.status_code == 200
+
+
+def test_raising_a_case_to_severity_1_pages_on_call_once(api, case):
+    on_call = UserFactory(username="pager", groups=["On-call"])
+
+    api.patch(f"/api/v1/cases/{case.id}/", {"severity": 1}, format="json")
+    api.patch(f"/api/v1/cases/{case.id}/", {"severity": 1}, format="json")
+
+    alert = Notification.objects.get(kind="outage_alert")
+    assert alert.recipient == on_call
+    assert alert.case == case
+    assert "Severity 1" in alert.subject
