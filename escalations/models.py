@@ -126,6 +126,16 @@ class Escalation(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     decision_message = models.TextField(blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)
+    # Who on the review team is working it (claimed or assigned); decisions stay the responder's.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalations_assigned",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     # One business hour before review_due_at; the sweep warns the responders from then on.
     due_soon_at = models.DateTimeField(null=True, blank=True)
     due_soon_sent_at = models.DateTimeField(null=True, blank=True)

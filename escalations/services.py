@@ -25,6 +25,7 @@ from escalations.models import (
     EscalationReason,
     EscalationStatus,
     EscalationWindow,
+    Responder,
 )
 from escalations.roles import is_responder
 from notifications.services import notify
@@ -214,6 +215,16 @@ def _notify_escalated(escalation, level, now):
     )
 
 
+def require_responder(user, escalation, *, action: str) -> EscalationLevel | None:
+    """The escalation's level, if ``user`` answers it; NotResponder otherwise."""
+    level = EscalationLevel.objects.filter(number=escalation.level).first()
+    responder = level.responder if level else Responder.ESCALATION_MANAGERS
+    if not is_responder(user, responder, escalation.case):
+        who = Responder(responder).label
+        raise NotResponder(f"Only {who} can {action} a Level {escalation.level} escalation of this case.")
+    return level
+
+
 def decide(escalation, user, decision, message, now: datetime | None = None) -> Escalation:
     """Accept or decline a pending escalation; the message goes into the case thread.
 
@@ -228,10 +239,7 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
         raise InvalidInput({"message": "Write the reply the customer will read in the case."})
     escalation = Escalation.objects.select_related("case__organization__region", "requested_by").get(pk=escalation.pk)
     case = escalation.case
-    level = EscalationLevel.objects.filter(number=escalation.level).first()
-    responder = level.responder if level else "escalation_managers"
-    if not is_responder(user, responder, case):
-        raise NotResponder(f"Only the Level {escalation.level} responder can decide this escalation.")
+    level = require_responder(user, escalation, action="decide")
     with transaction.atomic():
         won = Escalation.objects.filter(pk=escalation.pk, status=EscalationStatus.PENDING).update(
             status=decision, reviewed_by=user, reviewed_at=now, decision_message=message

@@ -1,0 +1,108 @@
+"""Claiming, resolving and the Level 4 root cause analysis."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from escalations.models import Escalation, RootCauseAnalysis
+from escalations.review import NotResolvable, NotStaff, RcaExists, escalation_assign, escalation_resolve, rca_file
+from escalations.services import NotResponder, decide, escalate
+from portal.errors import InvalidInput
+
+
+@pytest.fixture
+def old_case(make_case):
+    return make_case(created_at=timezone.now() - timedelta(days=3))
+
+
+@pytest.fixture
+def escalation(old_case, customer):
+    return escalate(old_case, customer, "other", "Help.")
+
+
+def at_level_4(case, customer):
+    for _ in range(4):
+        current = escalate(case, customer, "other", "Higher.")
+        if current.level < 4:
+            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
+    return current
+
+
+def rca(escalation, user, **overrides):
+    fields = {"root_cause": "A config push skipped canary.", "contributing_factors": "Friday deploy.",
+              "corrective_actions": "Canary is now mandatory."}
+    fields.update(overrides)
+    return rca_file(escalation=escalation, user=user, **fields)
+
+
+def test_a_manager_claims_and_releases_an_escalation(escalation, escalation_manager):
+    claimed = escalation_assign(escalation=escalation, assignee_id=escalation_manager.pk, by=escalation_manager)
+    assert claimed.assignee == escalation_manager
+    assert claimed.assigned_at is not None
+
+    released = escalation_assign(escalation=escalation, assignee_id=None, by=escalation_manager)
+    assert (released.assignee, released.assigned_at) == (None, None)
+
+
+def test_only_staff_take_on_escalations_and_only_staff_are_assigned(escalation, escalation_manager, customer):
+    with pytest.raises(NotStaff):
+        escalation_assign(escalation=escalation, assignee_id=customer.pk, by=customer)
+    with pytest.raises(InvalidInput):
+        escalation_assign(escalation=escalation, assignee_id=customer.pk, by=escalation_manager)
+
+
+def test_an_accepted_escalation_is_resolved_by_its_responder(escalation, escalation_manager, old_case):
+    decide(escalation, escalation_manager, "accepted", "Engineer assigned.")
+
+    resolved = escalation_resolve(escalation=Escalation.objects.get(pk=escalation.pk), user=escalation_manager)
+
+    assert resolved.status == "resolved"
+    assert resolved.resolved_at is not None
+    assert old_case.comments.filter(kind="system", body__contains="resolved").exists()
+
+
+def test_a_pending_or_declined_escalation_cannot_be_resolved(escalation, escalation_manager):
+    with pytest.raises(NotResolvable):
+        escalation_resolve(escalation=escalation, user=escalation_manager)
+    decide(escalation, escalation_manager, "not_accepted", "No.")
+    with pytest.raises(NotResolvable):
+        escalation_resolve(escalation=Escalation.objects.get(pk=escalation.pk), user=escalation_manager)
+
+
+def test_level_4_cannot_be_resolved_without_its_rca(old_case, customer, vp, escalation_manager):
+    level_4 = at_level_4(old_case, customer)
+    decide(level_4, vp, "accepted", "I am on it.")
+    level_4.refresh_from_db()
+
+    with pytest.raises(NotResolvable, match="root cause analysis"):
+        escalation_resolve(escalation=level_4, user=vp)
+    with pytest.raises(NotResponder):
+        rca(level_4, escalation_manager)
+    rca(level_4, vp)
+
+    assert escalation_resolve(escalation=level_4, user=vp).status == "resolved"
+    assert RootCauseAnalysis.objects.get().completed_by == vp
+
+
+def test_the_rca_follows_the_decision_and_is_filed_once(old_case, customer, vp):
+    level_4 = at_level_4(old_case, customer)
+
+    with pytest.raises(NotResolvable, match="Decide"):
+        rca(level_4, vp)
+    decide(level_4, vp, "not_accepted", "Not an escalation matter.")
+    level_4.refresh_from_db()
+    with pytest.raises(InvalidInput) as missing:
+        rca(level_4, vp, root_cause=" ", corrective_actions="")
+    assert set(missing.value.errors) == {"root_cause", "corrective_actions"}
+    rca(level_4, vp, contributing_factors="")
+    with pytest.raises(RcaExists):
+        rca(level_4, vp)
+
+
+def test_lower_levels_take_no_rca(escalation, escalation_manager):
+    decide(escalation, escalation_manager, "accepted", "ok")
+    escalation.refresh_from_db()
+
+    with pytest.raises(NotResolvable, match="do not take"):
+        rca(escalation, escalation_manager)
