@@ -1,16 +1,26 @@
-"""Escalation staff API: the review queue, one escalation, and its decision."""
+"""Escalation staff API: the review queue, one escalation, decision, claim, resolve, RCA."""
 
-from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, serializers
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.serializers import EscalationSerializer, StrictInputSerializer
-from escalations import services
-from escalations.models import Escalation, EscalationStatus
+from cases.models import Case
+from cases.selectors import case_with_escalations
+from escalations import review, selectors, services
+from escalations.models import Escalation
 from escalations.roles import is_escalation_staff
+from escalations.serializers import (
+    AssignSerializer,
+    DecisionSerializer,
+    EscalationDetailSerializer,
+    QueueEscalationSerializer,
+    QueueFilterSerializer,
+    RcaInputSerializer,
+    RcaSerializer,
+)
 
 
 class IsEscalationStaff(permissions.BasePermission):
@@ -18,60 +28,93 @@ class IsEscalationStaff(permissions.BasePermission):
         return is_escalation_staff(request.user)
 
 
-class QueueFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=EscalationStatus.choices, required=False)
-    level = serializers.IntegerField(min_value=1, max_value=4, required=False)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+def _detail(escalation_id):
+    escalations = Escalation.objects.select_related(
+        "case__organization__tier",
+        "case__organization__region",
+        "requested_by",
+        "assignee",
+        "reviewed_by",
+        "rca__completed_by",
+    )
+    escalation = get_object_or_404(escalations, pk=escalation_id)
+    # The case with its escalation history, prefetched once.
+    escalation.case = case_with_escalations(Case.objects.select_related("organization__tier", "requester")).get(
+        pk=escalation.case_id
+    )
+    return escalation
 
 
-class DecisionSerializer(StrictInputSerializer):
-    decision = serializers.ChoiceField(choices=[EscalationStatus.ACCEPTED, EscalationStatus.NOT_ACCEPTED])
-    message = serializers.CharField(max_length=20000)
-
-
-def _queue():
-    return Escalation.objects.select_related("requested_by", "reviewed_by", "case")
+def _detail_response(escalation_id, status_code=status.HTTP_200_OK):
+    context = {"calendars": selectors.calendar_map(), "now": timezone.now()}
+    return Response(EscalationDetailSerializer(_detail(escalation_id), context=context).data, status=status_code)
 
 
 class EscalationQueueApi(generics.GenericAPIView):
     permission_classes = [IsEscalationStaff]
-    serializer_class = EscalationSerializer
+    serializer_class = QueueEscalationSerializer
 
-    @extend_schema(parameters=[QueueFilterSerializer], responses=EscalationSerializer(many=True))
+    @extend_schema(
+        parameters=[QueueFilterSerializer, OpenApiParameter("page", int)],
+        responses=QueueEscalationSerializer(many=True),
+    )
     def get(self, request):
         filters = QueueFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        queue = _queue()
-        wanted = filters.validated_data
-        if wanted.get("status"):
-            queue = queue.filter(status=wanted["status"])
-        if wanted.get("level"):
-            queue = queue.filter(level=wanted["level"])
-        if wanted.get("overdue") is not None:
-            queue = queue.filter(overdue_at__isnull=not wanted["overdue"])
-        # Pending first, most urgent deadline first.
-        queue = queue.annotate(
-            pending_first=Case(When(status=EscalationStatus.PENDING, then=Value(0)), default=Value(1))
-        ).order_by("pending_first", "review_due_at", "id")
-        page = self.paginate_queryset(queue)
-        return self.get_paginated_response(EscalationSerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.review_queue(user=request.user, **filters.validated_data))
+        context = {"calendars": selectors.calendar_map(), "now": timezone.now()}
+        return self.get_paginated_response(QueueEscalationSerializer(page, many=True, context=context).data)
 
 
 class EscalationDetailApi(APIView):
     permission_classes = [IsEscalationStaff]
 
-    @extend_schema(responses=EscalationSerializer)
+    @extend_schema(responses=EscalationDetailSerializer)
     def get(self, request, escalation_id):
-        return Response(EscalationSerializer(get_object_or_404(_queue(), pk=escalation_id)).data)
+        return _detail_response(escalation_id)
 
 
 class EscalationDecisionApi(APIView):
     permission_classes = [IsEscalationStaff]
 
-    @extend_schema(request=DecisionSerializer, responses=EscalationSerializer)
+    @extend_schema(request=DecisionSerializer, responses=EscalationDetailSerializer)
     def post(self, request, escalation_id):
         escalation = get_object_or_404(Escalation, pk=escalation_id)
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        escalation = services.decide(escalation, request.user, **data.validated_data)
-        return Response(EscalationSerializer(_queue().get(pk=escalation.pk)).data)
+        services.decide(escalation, request.user, **data.validated_data)
+        return _detail_response(escalation_id)
+
+
+class EscalationAssignApi(APIView):
+    permission_classes = [IsEscalationStaff]
+
+    @extend_schema(request=AssignSerializer, responses=EscalationDetailSerializer)
+    def post(self, request, escalation_id):
+        escalation = get_object_or_404(Escalation, pk=escalation_id)
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review.escalation_assign(escalation=escalation, assignee_id=data.validated_data["assignee"], by=request.user)
+        return _detail_response(escalation_id)
+
+
+class EscalationResolveApi(APIView):
+    permission_classes = [IsEscalationStaff]
+
+    @extend_schema(request=None, responses=EscalationDetailSerializer)
+    def post(self, request, escalation_id):
+        escalation = get_object_or_404(Escalation.objects.select_related("case__organization"), pk=escalation_id)
+        review.escalation_resolve(escalation=escalation, user=request.user)
+        return _detail_response(escalation_id)
+
+
+class EscalationRcaApi(APIView):
+    permission_classes = [IsEscalationStaff]
+
+    @extend_schema(request=RcaInputSerializer, responses={201: RcaSerializer})
+    def post(self, request, escalation_id):
+        escalation = get_object_or_404(Escalation.objects.select_related("case__organization"), pk=escalation_id)
+        data = RcaInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rca = review.rca_file(escalation=escalation, user=request.user, **data.validated_data)
+        return Response(RcaSerializer(rca).data, status=status.HTTP_201_CREATED)

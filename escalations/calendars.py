@@ -25,5 +25,6 @@ def to_work_calendar(calendar: BusinessCalendar | None) -> WorkCalendar:
         working_days=frozenset(calendar.working_days),
         opens=calendar.opens_at,
         closes=calendar.closes_at,
-        holidays=frozenset(calendar.holidays.values_list("date", flat=True)),
+        # .all() so that a prefetch of the holidays is used when there is one.
+        holidays=frozenset(holiday.date for holiday in calendar.holidays.all()),
     )

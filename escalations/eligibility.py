@@ -106,8 +106,7 @@ def evaluate(facts: EligibilityFacts) -> Eligibility:
             return Eligibility(
                 False,
                 "max_level",
-                "This case is already escalated to Level 4, the VP of Support, the highest "
-                "level there is.",
+                "This case is already escalated to Level 4, the VP of Support, the highest level there is.",
             )
     next_level = 1 if current is None else current.level + 1
     message = (

@@ -59,19 +59,13 @@ class Responder(models.TextChoices):
 
 
 class EscalationLevel(models.Model):
-    number = models.PositiveSmallIntegerField(
-        unique=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
-    )
+    number = models.PositiveSmallIntegerField(unique=True, validators=[MinValueValidator(1), MaxValueValidator(4)])
     name = models.CharField(max_length=100)
-    description = models.TextField(
-        blank=True, help_text="What happens at this level, in words a customer understands."
-    )
+    description = models.TextField(blank=True, help_text="What happens at this level, in words a customer understands.")
     alerted_groups = models.ManyToManyField(Group, blank=True, related_name="alerted_at_levels")
     alert_account_csm = models.BooleanField(default=False)
     alert_region_senior_management = models.BooleanField(default=False)
-    responder = models.CharField(
-        max_length=32, choices=Responder.choices, default=Responder.ESCALATION_MANAGERS
-    )
+    responder = models.CharField(max_length=32, choices=Responder.choices, default=Responder.ESCALATION_MANAGERS)
     requires_rca = models.BooleanField("requires a root cause analysis", default=False)
     review_within = models.DurationField(
         default=DEFAULT_REVIEW_WITHIN, help_text="Business time allowed for the review."
@@ -111,9 +105,7 @@ class Escalation(models.Model):
     )
     reason = models.CharField(max_length=32, choices=EscalationReason.choices)
     summary = models.TextField(max_length=SUMMARY_MAX_LENGTH)
-    status = models.CharField(
-        max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.PENDING
-    )
+    status = models.CharField(max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     review_due_at = models.DateTimeField()
     reviewed_by = models.ForeignKey(
@@ -181,9 +173,7 @@ class BusinessCalendar(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="one_default_calendar"
-            ),
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_calendar"),
         ]
 
     def __str__(self):

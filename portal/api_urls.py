@@ -21,6 +21,17 @@ urlpatterns = [
         escalations_api.EscalationDecisionApi.as_view(),
         name="escalation-decision",
     ),
+    path(
+        "escalations/<int:escalation_id>/assign/",
+        escalations_api.EscalationAssignApi.as_view(),
+        name="escalation-assign",
+    ),
+    path(
+        "escalations/<int:escalation_id>/resolve/",
+        escalations_api.EscalationResolveApi.as_view(),
+        name="escalation-resolve",
+    ),
+    path("escalations/<int:escalation_id>/rca/", escalations_api.EscalationRcaApi.as_view(), name="escalation-rca"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

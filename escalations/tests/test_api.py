@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from escalations.models import Escalation
 from escalations.services import escalate
 
 
@@ -26,8 +27,13 @@ def test_customers_cannot_read_the_review_queue(customer, escalation):
 
 
 def test_the_queue_lists_pending_escalations_first_by_deadline(escalation_manager, escalation, make_case, customer):
-    later = escalate(make_case(created_at=timezone.now() - timedelta(days=3)), customer, "other", "Later.",
-                     now=timezone.now() + timedelta(days=1))
+    later = escalate(
+        make_case(created_at=timezone.now() - timedelta(days=3)),
+        customer,
+        "other",
+        "Later.",
+        now=timezone.now() + timedelta(days=1),
+    )
 
     rows = client_for(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
 
@@ -48,8 +54,54 @@ def test_the_decision_endpoint_maps_domain_errors(escalation, escalation_manager
 
 
 def test_a_decision_with_bad_input_answers_400(escalation, escalation_manager):
-    response = client_for(escalation_manager).post(f"/api/v1/escalations/{escalation.id}/decision/",
-                                                   {"decision": "perhaps", "message": ""}, format="json")
+    response = client_for(escalation_manager).post(
+        f"/api/v1/escalations/{escalation.id}/decision/", {"decision": "perhaps", "message": ""}, format="json"
+    )
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"decision", "message"}
+
+
+def test_the_queue_row_tells_business_time_left_and_who_has_it(escalation, escalation_manager):
+    client = client_for(escalation_manager)
+    client.post(f"/api/v1/escalations/{escalation.id}/assign/", {"assignee": escalation_manager.id}, format="json")
+
+    row = client.get("/api/v1/escalations/?assigned_to_me=true").json()["results"][0]
+
+    assert row["id"] == escalation.id
+    assert row["assignee"]["username"] == "em"
+    assert 0 < row["business_seconds_left"] <= 4 * 3600
+    assert row["case"]["tier"] == "premium"
+
+
+def test_a_superseded_level_leaves_the_queue(escalation, escalation_manager, customer):
+    Escalation.objects.filter(pk=escalation.pk).update(review_due_at=timezone.now() - timedelta(minutes=1))
+    level_2 = escalate(escalation.case, customer, "other", "Nobody answered.")
+
+    rows = client_for(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
+
+    assert [row["id"] for row in rows] == [level_2.id]
+
+
+def test_level_4_rca_and_resolution_over_the_api(make_case, customer, vp):
+    case = make_case(created_at=timezone.now() - timedelta(days=3))
+    for _ in range(4):
+        current = escalate(case, customer, "other", "Higher.")
+        if current.level < 4:
+            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
+    client = client_for(vp)
+    base = f"/api/v1/escalations/{current.id}"
+
+    assert (
+        client.post(f"{base}/decision/", {"decision": "accepted", "message": "Mine."}, format="json").status_code == 200
+    )
+    early = client.post(f"{base}/resolve/")
+    filed = client.post(f"{base}/rca/", {"root_cause": "Cause", "corrective_actions": "Fix"}, format="json")
+    twice = client.post(f"{base}/rca/", {"root_cause": "Cause", "corrective_actions": "Fix"}, format="json")
+    resolved = client.post(f"{base}/resolve/")
+
+    assert (early.status_code, early.json()["code"]) == (409, "not_resolvable")
+    assert filed.status_code == 201
+    assert (twice.status_code, twice.json()["code"]) == (409, "rca_exists")
+    assert resolved.json()["status"] == "resolved"
+    assert resolved.json()["rca"]["root_cause"] == "Cause"

@@ -56,8 +56,9 @@ def test_responders_are_warned_once_an_hour_before(escalation, escalation_manage
     assert escalation.overdue_at is None
 
 
-def test_at_the_deadline_it_is_marked_overdue_and_everyone_is_told_once(escalation, escalation_manager,
-                                                                       support_manager, customer):
+def test_at_the_deadline_it_is_marked_overdue_and_everyone_is_told_once(
+    escalation, escalation_manager, support_manager, customer
+):
     sweep_review_deadlines(now=escalation.due_soon_at)
     first = sweep_review_deadlines(now=escalation.review_due_at)
     again = sweep_review_deadlines(now=escalation.review_due_at + timedelta(hours=2))
@@ -87,8 +88,9 @@ def test_a_decided_escalation_is_never_swept(escalation, escalation_manager):
     assert not Notification.objects.filter(kind__in=["review_due_soon", "review_overdue"]).exists()
 
 
-def test_level_3_overdue_alerts_the_regions_senior_management(make_case, customer, senior_manager,
-                                                            escalation_manager, support_manager):
+def test_level_3_overdue_alerts_the_regions_senior_management(
+    make_case, customer, senior_manager, escalation_manager, support_manager
+):
     case = make_case(created_at=MONDAY_9AM - timedelta(days=3))
     now = MONDAY_9AM
     for _ in range(3):
@@ -113,8 +115,9 @@ def test_the_sweep_works_through_more_than_one_batch(make_case, customer, escala
     assert Escalation.objects.filter(overdue_at__isnull=True).count() == 0
 
 
-def test_two_sweeps_at_once_send_each_alert_once(require_postgres, seeded_transactional_db, make_case, customer,
-                                                escalation_manager, support_manager):
+def test_two_sweeps_at_once_send_each_alert_once(
+    require_postgres, seeded_transactional_db, make_case, customer, escalation_manager, support_manager
+):
     for n in range(30):
         escalate(make_case(created_at=MONDAY_9AM - timedelta(days=3)), customer, "other", f"x{n}", now=MONDAY_9AM)
     barrier = threading.Barrier(2)

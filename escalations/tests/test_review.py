@@ -30,8 +30,11 @@ def at_level_4(case, customer):
 
 
 def rca(escalation, user, **overrides):
-    fields = {"root_cause": "A config push skipped canary.", "contributing_factors": "Friday deploy.",
-              "corrective_actions": "Canary is now mandatory."}
+    fields = {
+        "root_cause": "A config push skipped canary.",
+        "contributing_factors": "Friday deploy.",
+        "corrective_actions": "Canary is now mandatory.",
+    }
     fields.update(overrides)
     return rca_file(escalation=escalation, user=user, **fields)
 

@@ -231,8 +231,9 @@ def test_a_decision_needs_a_choice_and_a_message(old_case, customer, escalation_
     assert escalation.status == "pending"
 
 
-def test_twelve_simultaneous_escalations_make_exactly_one(require_postgres, seeded_transactional_db, organization,
-                                                         customer, make_case):
+def test_twelve_simultaneous_escalations_make_exactly_one(
+    require_postgres, seeded_transactional_db, organization, customer, make_case
+):
     case = make_case(severity=3, created_at=OPENED)
     barrier = threading.Barrier(12)
     outcomes = []
@@ -262,14 +263,22 @@ def test_twelve_simultaneous_escalations_make_exactly_one(require_postgres, seed
     assert not duplicates.exists()
 
 
-SEEDED_WINDOWS = [(2, "premium", 4), (2, "standard", 8), (3, "premium", 8), (3, "standard", 16),
-                  (4, "premium", 16), (4, "standard", 24)]
+SEEDED_WINDOWS = [
+    (2, "premium", 4),
+    (2, "standard", 8),
+    (3, "premium", 8),
+    (3, "standard", 16),
+    (4, "premium", 16),
+    (4, "standard", 24),
+]
 
 
-@pytest.mark.parametrize(("severity", "tier_slug", "hours"), SEEDED_WINDOWS,
-                         ids=[f"sev{s}-{t}-{h}h" for s, t, h in SEEDED_WINDOWS])
-def test_the_seeded_window_opens_escalation_to_the_second(make_case, customer, organization, severity, tier_slug,
-                                                          hours):
+@pytest.mark.parametrize(
+    ("severity", "tier_slug", "hours"), SEEDED_WINDOWS, ids=[f"sev{s}-{t}-{h}h" for s, t, h in SEEDED_WINDOWS]
+)
+def test_the_seeded_window_opens_escalation_to_the_second(
+    make_case, customer, organization, severity, tier_slug, hours
+):
     organization.tier = tier(tier_slug)
     organization.save()
     case = make_case(severity=severity, created_at=OPENED)
