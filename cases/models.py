@@ -112,7 +112,15 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "status", "-created_at"]),
+            # The support queue: open work by severity and age.
+            models.Index(
+                fields=["severity", "created_at"],
+                condition=models.Q(status__in=["new", "open", "pending_customer"]),
+                name="open_cases_by_severity_age",
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.subject}"

@@ -60,3 +60,28 @@ def case_with_escalations(queryset):
             "escalations", queryset=Escalation.objects.select_related("requested_by", "reviewed_by").order_by("level")
         )
     )
+
+
+OPEN_STATUSES = ("new", "open", "pending_customer")
+
+
+def support_queue(*, tier=None, severity=None) -> QuerySet[Case]:
+    """Open cases in the order support works them (the article's "Customer Priority" tip).
+
+    Premium before standard (tier rank), then severity (1 first), then customer priority
+    (high first), then age (oldest first): raising priority to High moves a case up
+    within its tier and severity, never past a more severe case or a higher tier.
+    """
+    cases = Case.objects.filter(status__in=OPEN_STATUSES).select_related("organization__tier", "requester", "assignee")
+    if tier:
+        cases = cases.filter(organization__tier__slug=tier)
+    if severity:
+        cases = cases.filter(severity=severity)
+    return cases.annotate(
+        priority_rank=When_(
+            When(customer_priority="high", then=Value(0)),
+            When(customer_priority="normal", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("organization__tier__rank", "severity", "priority_rank", "created_at", "id")
