@@ -8,7 +8,7 @@ from cases.selectors import support_queue
 from cases.tests.factories import CaseFactory, OrganizationFactory, tier
 
 
-def test_raising_priority_moves_a_case_up_within_its_tier_and_severity_only():
+def test_raising_priority_moves_a_case_up_within_its_tier_and_severity_only(db):
     premium = OrganizationFactory(tier=tier("premium"))
     standard = OrganizationFactory(tier=tier("standard"))
     now = timezone.now()
