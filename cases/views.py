@@ -14,6 +14,7 @@ from cases.models import Organization, Severity
 from escalations import services as escalation_services
 from escalations.models import EscalationLevel
 from escalations.roles import is_escalation_staff
+from notifications import selectors as notification_selectors
 from portal.errors import DomainError, InvalidInput
 
 
@@ -95,6 +96,12 @@ def _detail_context(request, case, *, comment_form=None):
     now = timezone.now()
     verdict = escalation_services.check_eligibility(case, request.user, now)
     escalations = list(case.escalations.all())
+    is_staff_view = is_escalation_staff(request.user)
+    if is_staff_view:
+        # Staff only: it names every recipient. One query for all the case's escalations.
+        sent = notification_selectors.notifications_by_escalation(case)
+        for escalation in escalations:
+            escalation.notifications_sent = sent.get(escalation.pk, [])
     return {
         "case": case,
         "now": now,
@@ -105,7 +112,7 @@ def _detail_context(request, case, *, comment_form=None):
         "comment_form": comment_form or CommentForm(),
         "priority_form": PriorityForm(initial={"customer_priority": case.customer_priority}),
         "is_member": case.organization.members.filter(pk=request.user.pk).exists(),
-        "is_staff_view": is_escalation_staff(request.user),
+        "is_staff_view": is_staff_view,
         "is_outage": case.severity == Severity.OUTAGE,
     }
 

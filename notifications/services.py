@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -134,3 +135,18 @@ def unsent_ids(*, older_than, limit=500):
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def mark_read(*, user, notification_id, now=None) -> bool:
+    """Mark one of the user's notifications read; False if it is not theirs (or not there).
+
+    One UPDATE checks ownership and keeps an earlier reading's time.
+    """
+    changed = Notification.objects.filter(pk=notification_id, recipient=user).update(
+        read_at=Coalesce(F("read_at"), now or timezone.now())
+    )
+    return bool(changed)
+
+
+def mark_all_read(*, user, now=None) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=now or timezone.now())

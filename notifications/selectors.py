@@ -1,0 +1,92 @@
+"""Reads: a person's inbox, their unread count, and what an escalation caused to be sent."""
+
+import re
+from collections import defaultdict
+
+from django.db.models import QuerySet
+from django.db.models.functions import Substr
+from django.urls import reverse
+from django.utils.text import Truncator
+
+from notifications.models import Notification
+
+# The inbox shows the start of a body only; reading the first characters in SQL keeps
+# a long escalation summary (up to 5,000 characters) out of every inbox page.
+EXCERPT_SOURCE_CHARS = 400
+EXCERPT_CHARS = 160
+
+
+def unread_count(user) -> int:
+    """How many of the user's notifications are unread: one COUNT query."""
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def inbox(user, *, unread_only=False) -> QuerySet[Notification]:
+    """The user's own notifications, newest first, with just what the inbox shows.
+
+    Each row carries ``body_head`` (the body's first characters) instead of the body,
+    and its escalation's level and case, to build the link without another query.
+    """
+    notifications = (
+        Notification.objects.filter(recipient=user)
+        .select_related("escalation")
+        .only(
+            "id", "kind", "subject", "created_at", "read_at", "case", "escalation",
+            "escalation__case", "escalation__level",
+        )
+        .annotate(body_head=Substr("body", 1, EXCERPT_SOURCE_CHARS))
+        .order_by("-created_at", "-id")
+    )
+    if unread_only:
+        notifications = notifications.filter(read_at=None)
+    return notifications
+
+
+def own_notification(user, notification_id) -> Notification | None:
+    """The user's notification with this id, or None when there is none or it is someone else's."""
+    return inbox(user).filter(pk=notification_id).first()
+
+
+def notification_url(notification) -> str | None:
+    """Where a notification leads: its escalation in the case's history, else its case.
+
+    None when it concerns no case. Notifications are only ever written to people who may
+    see the case, and the case page checks access again, so the link alone leaks nothing.
+    """
+    if notification.escalation_id:
+        return notification.escalation.get_absolute_url()
+    if notification.case_id:
+        return reverse("cases:detail", args=[notification.case_id])
+    return None
+
+
+def excerpt(body_head: str) -> str:
+    """The message's first paragraph after its "Hello <name>," greeting, on one line.
+
+    A paragraph that introduces the next one ("The reviewer wrote:") takes it along:
+    the decision message is what the reader wants to see.
+    """
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", body_head.strip())]
+    paragraphs = [p for p in paragraphs if p]
+    if paragraphs and paragraphs[0].startswith("Hello ") and paragraphs[0].endswith(","):
+        paragraphs = paragraphs[1:]
+    shown = paragraphs[:2] if paragraphs and paragraphs[0].endswith(":") else paragraphs[:1]
+    return Truncator(" ".join(shown)).chars(EXCERPT_CHARS)
+
+
+def notifications_by_escalation(case) -> dict[int, list[Notification]]:
+    """Every notification the case's escalations caused, oldest first, keyed by escalation id.
+
+    One query for the whole case, whatever the number of escalations (staff-only reading:
+    it names every recipient).
+    """
+    grouped = defaultdict(list)
+    rows = (
+        Notification.objects.filter(escalation__case=case)
+        .select_related("recipient")
+        .defer("body")
+        .order_by("created_at", "id")
+    )
+    for notification in rows:
+        grouped[notification.escalation_id].append(notification)
+    return dict(grouped)
