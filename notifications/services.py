@@ -129,9 +129,12 @@ def _headers(notification):
     return headers
 
 
-def unsent_ids(*, older_than, limit=500):
+def unsent_ids(*, older_than, now=None, limit=500):
+    """Rows still unsent since before ``older_than`` that no live delivery holds."""
+    now = now or timezone.now()
     return list(
         Notification.objects.filter(sent_at=None, created_at__lt=older_than)
+        .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )

@@ -178,6 +178,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps trying to reach the broker however long it is down (the default gives
+# up after 100 tries, ~47 minutes): the outbox waits for it, nothing is lost.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Deliveries are safe to repeat, so a task cut off by a lost connection may run again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Publishing must not hang a web request when the broker is down: fail fast, the
 # outbox sweep redelivers.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -65,3 +65,11 @@ def test_the_sweep_finds_rows_left_unsent_for_a_minute(row):
     assert unsent_ids(older_than=row.created_at + timedelta(minutes=1)) == [row.id]
     deliver(row.id)
     assert unsent_ids(older_than=row.created_at + timedelta(minutes=1)) == []
+
+
+def test_the_sweep_leaves_a_row_that_a_live_delivery_holds(row):
+    later = row.created_at + timedelta(minutes=2)
+    Notification.objects.filter(id=row.id).update(claimed_until=later + timedelta(minutes=1))
+
+    assert unsent_ids(older_than=later, now=later) == []
+    assert unsent_ids(older_than=later, now=later + timedelta(minutes=2)) == [row.id]
