@@ -1,6 +1,6 @@
 from django import forms
 
-from cases.models import CaseStatus, CustomerPriority, Severity
+from cases.models import CaseStatus, CustomerPriority, Severity, SupportTier
 from escalations.models import SUMMARY_MAX_LENGTH, EscalationReason
 
 SORT_CHOICES = [
@@ -76,3 +76,31 @@ class EscalateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 7, "maxlength": SUMMARY_MAX_LENGTH}),
         help_text=f"What is at stake, and by when? At most {SUMMARY_MAX_LENGTH:,} characters.",
     )
+
+
+class SupportQueueFilterForm(forms.Form):
+    """The support queue's filters."""
+
+    tier = forms.ModelChoiceField(
+        queryset=SupportTier.objects.order_by("rank", "name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="Any tier",
+        label="Support tier",
+    )
+    severity = forms.TypedChoiceField(
+        choices=[("", "Any severity"), *Severity.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data or None, **kwargs)
+
+    def queue_filters(self) -> dict:
+        if not self.is_bound:
+            return {"tier": None, "severity": None}
+        self.is_valid()
+        tier = self.cleaned_data.get("tier")
+        return {"tier": tier.slug if tier else None, "severity": self.cleaned_data.get("severity")}

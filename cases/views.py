@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
-from cases.forms import CaseFilterForm, CaseForm, CommentForm, EscalateForm, PriorityForm
+from cases.forms import CaseFilterForm, CaseForm, CommentForm, EscalateForm, PriorityForm, SupportQueueFilterForm
 from cases.models import Organization, Severity
 from escalations import services as escalation_services
 from escalations.models import EscalationLevel
@@ -193,4 +193,30 @@ def escalate(request, case_id):
             "due_if_now": escalation_services.review_due_at(case, level, now),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def support_queue(request):
+    """Open cases in the order support works them, for escalation staff (others: 404).
+
+    Premium before standard, then severity, then Customer Priority, then age
+    (cases.selectors.support_queue); each row with its current escalation, prefetched.
+    """
+
+    if not is_escalation_staff(request.user):
+        raise Http404("No such page.")
+    form = SupportQueueFilterForm(request.GET)
+    cases = selectors.case_with_escalations(selectors.support_queue(**form.queue_filters()))
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    for position, case in enumerate(page.object_list, start=page.start_index()):
+        escalations = list(case.escalations.all())  # prefetched, ordered by level
+        case.position = position
+        case.current_escalation = escalations[-1] if escalations else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/support_queue.html",
+        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
     )

@@ -141,6 +141,8 @@ class Escalation(models.Model):
         indexes = [
             # The review queue: pending work by deadline.
             models.Index(fields=["review_due_at"], condition=Q(status="pending"), name="pending_by_review_due"),
+            # The compliance report's window.
+            models.Index(fields=["created_at"], name="escalation_created"),
             # The deadline sweep's two questions, each a small partial index that only
             # holds the escalations still waiting for that alert (PostgreSQL ORs them).
             models.Index(

@@ -5,6 +5,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("cases.urls")),
     path("inbox/", include("notifications.urls")),
+    path("review/", include("escalations.urls")),
+    path("review/report/", include("escalations.report_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include(("portal.api_urls", "api"))),

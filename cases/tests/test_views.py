@@ -205,3 +205,23 @@ def test_the_case_page_runs_a_fixed_number_of_queries(browser, make_case, custom
 
     with django_assert_max_num_queries(queries_with_one_escalation):
         browser.get(old.get_absolute_url())
+
+
+def test_a_reply_whose_author_was_deleted_still_renders(browser, case, escalation_manager, customer):
+    from cases.models import CaseComment
+
+    CaseComment.objects.create(case=case, author=None, body="From a former colleague.", public=True)
+    escalation = escalate(make_old(case), customer, "other", "Help")
+    decide(escalation, escalation_manager, "accepted", "Plan.")
+    Escalation.objects.filter(pk=escalation.pk).update(reviewed_by=None)
+
+    response = browser.get(case.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "From a former colleague." in response.content.decode()
+
+
+def make_old(case):
+    case.created_at = days_ago(3)
+    case.save()
+    return case

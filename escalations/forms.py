@@ -1,0 +1,91 @@
+"""Forms of the review team's pages: queue filters, the decision, the root cause analysis.
+
+They only parse what the browser sent; the rules stay in escalations.services and
+escalations.review, which raise InvalidInput for anything these forms let through.
+"""
+
+from django import forms
+
+from cases.models import Region
+from escalations.models import EscalationStatus
+from escalations.review import RCA_TEXT_MAX
+
+ANY_STATUS = "any"
+DECISION_MESSAGE_MAX = 20000
+
+
+class QueueFilterForm(forms.Form):
+    """The review queue's filters; with nothing chosen, the pending escalations."""
+
+    status = forms.ChoiceField(
+        choices=[*EscalationStatus.choices, (ANY_STATUS, "Any status")],
+        required=False,
+        initial=EscalationStatus.PENDING,
+    )
+    level = forms.TypedChoiceField(
+        choices=[("", "Any level"), *((n, f"Level {n}") for n in range(1, 5))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    overdue = forms.ChoiceField(
+        choices=[("", "Overdue or not"), ("yes", "Overdue only"), ("no", "Not overdue")],
+        required=False,
+        label="Overdue",
+    )
+    region = forms.ModelChoiceField(queryset=Region.objects.order_by("name"), required=False, empty_label="Any region")
+    mine = forms.BooleanField(required=False, label="Assigned to me")
+
+    def __init__(self, data=None, **kwargs):
+        # Unbound when the queue is opened plain, so that the initial "pending" shows selected.
+        super().__init__(data or None, **kwargs)
+
+    def queue_filters(self) -> dict:
+        """Keyword arguments for selectors.review_queue; the pending queue when nothing (valid) is chosen."""
+        if not self.is_bound:
+            return {"status": EscalationStatus.PENDING}
+        self.is_valid()  # an invalid control is shown with its error; the others still filter
+        data = self.cleaned_data
+        status = data.get("status") or EscalationStatus.PENDING
+        overdue = {"yes": True, "no": False}.get(data.get("overdue") or "")
+        return {
+            "status": None if status == ANY_STATUS else status,
+            "level": data.get("level"),
+            "overdue": overdue,
+            "region": data.get("region"),
+            "assigned_to_me": bool(data.get("mine")),
+        }
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (EscalationStatus.ACCEPTED, "Accept, with a plan of action"),
+            (EscalationStatus.NOT_ACCEPTED, "Decline, with the reason"),
+        ],
+        widget=forms.RadioSelect,
+        label="Your decision",
+    )
+    message = forms.CharField(
+        max_length=DECISION_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        label="Reply to the customer",
+        help_text="Posted in the case's conversation as a public comment, in your name.",
+    )
+
+
+class RcaForm(forms.Form):
+    root_cause = forms.CharField(max_length=RCA_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}), label="Root cause")
+    contributing_factors = forms.CharField(
+        max_length=RCA_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Contributing factors",
+        help_text="Optional.",
+    )
+    corrective_actions = forms.CharField(
+        max_length=RCA_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Corrective actions",
+        help_text="What changes, so that this does not happen again.",
+    )

@@ -1,0 +1,400 @@
+"""The review team's pages: the queue and the escalation page, as a manager uses them."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from cases.models import Case, CaseComment
+from cases.tests.factories import OrganizationFactory, RegionFactory, UserFactory
+from escalations.models import Escalation, RootCauseAnalysis
+from escalations.services import decide, escalate
+from escalations.views import business_time_words
+from notifications.models import Notification
+
+# A Wednesday, inside the default calendar's Mon-Fri 09:00-17:00 UTC.
+WEDNESDAY_1405 = datetime(2026, 11, 25, 14, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def old_case(make_case):
+    def make(**fields):
+        fields.setdefault("created_at", WEDNESDAY_1405 - timedelta(days=7))
+        return make_case(**fields)
+
+    return make
+
+
+@pytest.fixture
+def escalation(old_case, customer):
+    return escalate(old_case(subject="Certificate expires Friday"), customer, "time_constraint", "Cert expires.")
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def at_level(level, case, customer):
+    """Escalate the case up to ``level``, each lower level declined on the way."""
+    for _ in range(level):
+        current = escalate(case, customer, "other", f"Level {_ + 1}, please.")
+        if current.level < level:
+            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
+    return current
+
+
+def decision_url(escalation):
+    return f"/review/{escalation.pk}/decision/"
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]] if response.context else []
+
+
+# --- Who may see the pages -----------------------------------------------------------------------
+
+
+def test_customers_get_not_found_and_anonymous_visitors_are_sent_to_sign_in(client, customer, escalation):
+    pages = ["/review/", f"/review/{escalation.pk}/", "/support/"]
+    actions = [f"/review/{escalation.pk}/{action}/" for action in ("claim", "release", "decision", "rca", "resolve")]
+
+    for url in pages + actions:
+        response = client.get(url) if url in pages else client.post(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/"), url
+    signed_in(client, customer)
+    for url in pages + actions:
+        response = client.get(url) if url in pages else client.post(url, {"decision": "accepted", "message": "x"})
+        assert response.status_code == 404, url
+    assert Escalation.objects.get().status == "pending"
+
+
+def test_action_urls_refuse_get(client, escalation_manager, escalation):
+    signed_in(client, escalation_manager)
+
+    for action in ("claim", "release", "decision", "rca", "resolve"):
+        assert client.get(f"/review/{escalation.pk}/{action}/").status_code == 405
+
+
+# --- The queue -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("left", "words"),
+    [
+        (timedelta(hours=2, minutes=15, seconds=59), "2 h 15 m of business time left"),
+        (timedelta(minutes=40), "40 m of business time left"),
+        (timedelta(seconds=20), "less than a minute of business time left"),
+        (-timedelta(hours=1, minutes=5), "overdue by 1 h 5 m of business time"),
+        (timedelta(0), "overdue by less than a minute of business time"),
+    ],
+)
+def test_business_time_reads_in_hours_and_minutes(left, words):
+    assert business_time_words(left, overdue=left <= timedelta(0)) == words
+
+
+def test_the_queue_puts_the_most_urgent_first_and_marks_the_overdue_one(client, escalation_manager, old_case, customer):
+    later = escalate(
+        old_case(subject="Due this afternoon"), customer, "other", "B", now=WEDNESDAY_1405.replace(hour=12, minute=20)
+    )
+    late = escalate(
+        old_case(subject="Due at one"), customer, "other", "A", now=WEDNESDAY_1405.replace(hour=9, minute=0)
+    )
+    signed_in(client, escalation_manager)
+
+    with time_machine.travel(WEDNESDAY_1405, tick=False):
+        html = client.get("/review/").content.decode()
+
+    assert html.index(late.case.subject) < html.index(later.case.subject)
+    overdue_row = html[html.index('<tr class="overdue">') : html.index(late.case.subject)]
+    assert "Overdue" in overdue_row and "Overdue by 1 h 5 m of business time" in overdue_row
+    assert "2 h 15 m of business time left" in html
+    assert f'datetime="{later.review_due_at.isoformat()}"' in html  # the wall-clock due time
+    assert "1 overdue" in html
+
+
+def test_after_closing_time_the_queue_counts_only_business_time(client, escalation_manager, old_case, customer):
+    escalate(old_case(subject="Friday evening"), customer, "other", "A", now=datetime(2026, 11, 27, 16, tzinfo=UTC))
+    signed_in(client, escalation_manager)
+
+    with time_machine.travel(datetime(2026, 11, 28, 12, tzinfo=UTC), tick=False):  # Saturday noon
+        html = client.get("/review/").content.decode()
+
+    assert "3 h 0 m of business time left" in html  # due Monday 12:00: nothing counts over the weekend
+
+
+def test_the_queue_filters_by_level_overdue_region_and_assignee(client, escalation_manager, old_case, customer, region):
+    amer = RegionFactory(name="AMER")
+    northwind = OrganizationFactory(name="Northwind", region=amer, members=[customer])
+    escalate(old_case(subject="Plain level one", organization=northwind), customer, "other", "A")
+    level_2 = at_level(2, old_case(subject="Now at level two"), customer)
+    Escalation.objects.filter(pk=level_2.pk).update(overdue_at=WEDNESDAY_1405, assignee=escalation_manager)
+    signed_in(client, escalation_manager)
+
+    def subjects(query):
+        html = client.get(f"/review/?{query}").content.decode()
+        return {s for s in ("Plain level one", "Now at level two") if s in html}
+
+    assert subjects("") == {"Plain level one", "Now at level two"}
+    assert subjects("level=2") == {"Now at level two"}
+    assert subjects("overdue=yes") == {"Now at level two"}
+    assert subjects("overdue=no") == {"Plain level one"}
+    assert subjects(f"region={amer.pk}") == {"Plain level one"}
+    assert subjects(f"region={region.pk}") == {"Now at level two"}
+    assert subjects("mine=on") == {"Now at level two"}
+    assert subjects("status=not_accepted") == set()  # the declined level 1 is superseded by level 2
+
+
+def test_the_queue_shows_pending_by_default_and_decided_ones_on_request(client, escalation_manager, escalation):
+    decide(escalation, escalation_manager, "accepted", "On it.")
+    signed_in(client, escalation_manager)
+
+    assert escalation.case.subject not in client.get("/review/").content.decode()
+    assert escalation.case.subject in client.get("/review/?status=accepted").content.decode()
+    assert escalation.case.subject in client.get("/review/?status=any").content.decode()
+
+
+def test_every_filter_control_is_labelled(client, escalation_manager):
+    html = signed_in(client, escalation_manager).get("/review/").content.decode()
+
+    for name in ("status", "level", "overdue", "region", "mine"):
+        assert f'<label for="id_{name}">' in html
+    assert 'src="/static/js/queue.' in html  # hashed by the manifest storage
+    assert 'id="queue-results"' in html
+
+
+def test_claim_and_release_return_to_the_queue_with_its_filters(client, escalation_manager, escalation):
+    signed_in(client, escalation_manager)
+    back = "/review/?level=1&overdue=no"
+
+    claimed = client.post(f"/review/{escalation.pk}/claim/", {"next": back})
+    escalation.refresh_from_db()
+    assert (claimed.status_code, claimed["Location"]) == (302, back)
+    assert escalation.assignee == escalation_manager
+    assert "Release" in client.get(back).content.decode()
+
+    client.post(f"/review/{escalation.pk}/release/", {"next": back})
+    escalation.refresh_from_db()
+    assert escalation.assignee is None
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/review/", "//evil.example/review/", "/cases/"])
+def test_claim_never_redirects_away_from_the_review_pages(client, escalation_manager, escalation, target):
+    response = signed_in(client, escalation_manager).post(f"/review/{escalation.pk}/claim/", {"next": target})
+
+    assert response["Location"] == f"/review/{escalation.pk}/"
+
+
+# --- The escalation page --------------------------------------------------------------------------
+
+
+def test_the_page_shows_the_case_the_thread_with_internal_notes_and_the_history(client, escalation_manager, escalation):
+    CaseComment.objects.create(case=escalation.case, body="Internal: check the CA bundle.", public=False)
+    html = signed_in(client, escalation_manager).get(f"/review/{escalation.pk}/").content.decode()
+
+    assert "Cert expires." in html  # the summary
+    assert "Time constraint" in html
+    assert "Internal: check the CA bundle." in html
+    assert "escalated this case to Level 1" in html
+    assert "Escalation alert" in html and "Escalation received" in html  # what it sent
+    assert f'href="/cases/{escalation.case_id}/"' in html
+    assert 'href="/review/"' in html
+
+
+def test_a_manager_accepts_with_a_plan_and_the_customer_reads_it(client, escalation_manager, escalation, customer):
+    response = signed_in(client, escalation_manager).post(
+        decision_url(escalation), {"decision": "accepted", "message": "An engineer renews it today."}, follow=True
+    )
+
+    escalation.refresh_from_db()
+    assert escalation.status == "accepted"
+    assert "Accepted." in " ".join(messages_of(response))
+    assert escalation.case.comments.filter(body="An engineer renews it today.", public=True).exists()
+    assert Notification.objects.filter(recipient=customer, kind="escalation_accepted").exists()
+
+
+def test_a_manager_declines_and_the_customer_gets_the_not_accepted_reply(
+    client, escalation_manager, escalation, customer
+):
+    signed_in(client, escalation_manager).post(
+        decision_url(escalation), {"decision": "not_accepted", "message": "Renewal is on schedule."}
+    )
+
+    client.force_login(customer)
+    case_page = client.get(escalation.case.get_absolute_url()).content.decode()
+    assert "Renewal is on schedule." in case_page
+    assert "Your Level 1 escalation was not accepted" in case_page
+    assert Notification.objects.filter(recipient=customer, kind="escalation_not_accepted").count() == 1
+
+
+def test_an_empty_reply_is_a_form_error_and_decides_nothing(client, escalation_manager, escalation):
+    response = signed_in(client, escalation_manager).post(decision_url(escalation), {"decision": "accepted"})
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    escalation.refresh_from_db()
+    assert escalation.status == "pending"
+
+
+def test_someone_who_does_not_decide_sees_no_form_and_is_refused(client, support_manager, escalation):
+    signed_in(client, support_manager)
+    page = client.get(f"/review/{escalation.pk}/").content.decode()
+    comments_before = escalation.case.comments.count()
+
+    response = client.post(decision_url(escalation), {"decision": "accepted", "message": "Mine."}, follow=True)
+
+    assert decision_url(escalation) not in page
+    assert "decided by the Escalation Managers" in page
+    assert "Only Escalation Managers can decide" in " ".join(messages_of(response))
+    escalation.refresh_from_db()
+    assert escalation.status == "pending"
+    assert escalation.case.comments.count() == comments_before
+
+
+def test_level_3_is_decided_by_the_regions_senior_manager_only(
+    client, escalation_manager, senior_manager, old_case, customer
+):
+    level_3 = at_level(3, old_case(), customer)
+    other_region_senior = UserFactory(groups=[RegionFactory(name="AMER").senior_management])
+    body = {"decision": "accepted", "message": "I own this personally."}
+
+    for outsider in (escalation_manager, other_region_senior):
+        signed_in(client, outsider)
+        assert decision_url(level_3) not in client.get(f"/review/{level_3.pk}/").content.decode()
+        client.post(decision_url(level_3), body)
+        level_3.refresh_from_db()
+        assert level_3.status == "pending"
+
+    signed_in(client, senior_manager)
+    assert decision_url(level_3) in client.get(f"/review/{level_3.pk}/").content.decode()
+    client.post(decision_url(level_3), body)
+    level_3.refresh_from_db()
+    assert (level_3.status, level_3.reviewed_by) == ("accepted", senior_manager)
+
+
+def test_level_4_asks_for_the_rca_before_it_is_resolved(client, vp, old_case, customer):
+    level_4 = at_level(4, old_case(), customer)
+    base = f"/review/{level_4.pk}"
+    signed_in(client, vp)
+    client.post(f"{base}/decision/", {"decision": "accepted", "message": "I have it."})
+
+    page = client.get(f"{base}/").content.decode()
+    early = client.post(f"{base}/resolve/", follow=True)
+    level_4.refresh_from_db()
+    assert f'action="{base}/rca/"' in page
+    assert "disabled" in page and "only after its root cause analysis is filed" in page
+    assert "needs its root cause analysis" in " ".join(messages_of(early))
+    assert level_4.status == "accepted"
+
+    missing = client.post(f"{base}/rca/", {"root_cause": "", "corrective_actions": "Canary."})
+    assert missing.status_code == 400 and not RootCauseAnalysis.objects.exists()
+    client.post(f"{base}/rca/", {"root_cause": "A skipped canary.", "corrective_actions": "Canary is mandatory."})
+    filed = client.get(f"{base}/").content.decode()
+    assert "A skipped canary." in filed and f'action="{base}/rca/"' not in filed
+
+    client.post(f"{base}/resolve/")
+    level_4.refresh_from_db()
+    assert level_4.status == "resolved"
+
+
+def test_the_second_of_two_deciders_is_told_who_decided_first(client, escalation_manager, escalation):
+    first = UserFactory(username="em2", first_name="Fay", last_name="First", groups=["Escalation Managers"])
+    signed_in(client, escalation_manager)
+    client.get(f"/review/{escalation.pk}/")  # both have the form open
+    decide(escalation, first, "not_accepted", "Handled in the case.")
+
+    response = client.post(decision_url(escalation), {"decision": "accepted", "message": "Me too."}, follow=True)
+
+    assert response.status_code == 200
+    assert "already decided by Fay First" in " ".join(messages_of(response))
+    escalation.refresh_from_db()
+    assert (escalation.status, escalation.reviewed_by) == ("not_accepted", first)
+    assert not escalation.case.comments.filter(body="Me too.").exists()
+
+
+def test_a_decision_that_loses_the_race_is_told_who_won(client, escalation_manager, escalation, monkeypatch):
+    """The page read the escalation as pending; another decision lands before the service's update."""
+    from escalations import views_actions
+
+    stale = Escalation.objects.select_related("case__organization__region", "requested_by").get(pk=escalation.pk)
+    monkeypatch.setattr(views_actions, "_escalation", lambda escalation_id: stale)
+    first = UserFactory(username="em2", first_name="Fay", last_name="First", groups=["Escalation Managers"])
+    decide(escalation, first, "accepted", "Mine.")
+
+    response = signed_in(client, escalation_manager).post(
+        decision_url(escalation), {"decision": "not_accepted", "message": "No."}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "already decided by Fay First" in " ".join(messages_of(response))
+    assert not escalation.case.comments.filter(body="No.").exists()
+
+
+# --- A fixed number of queries -------------------------------------------------------------------
+
+
+def many_escalations(count, organization, customer, assignee):
+    now = WEDNESDAY_1405
+    cases = Case.objects.bulk_create(
+        Case(
+            organization=organization,
+            requester=customer,
+            subject=f"Bulk {n}",
+            description="x",
+            severity=2 + n % 3,
+            created_at=now - timedelta(days=3),
+        )
+        for n in range(count)
+    )
+    Escalation.objects.bulk_create(
+        Escalation(
+            case=case,
+            level=1,
+            requested_by=customer,
+            reason="other",
+            summary="Bulk.",
+            created_at=now,
+            review_due_at=now + timedelta(minutes=n - count // 2),
+            assignee=assignee if n % 2 else None,
+        )
+        for n, case in enumerate(cases)
+    )
+
+
+def test_the_queue_runs_a_fixed_number_of_queries(
+    client, escalation_manager, organization, customer, django_assert_max_num_queries
+):
+    signed_in(client, escalation_manager)
+    many_escalations(5, organization, customer, escalation_manager)
+    with django_assert_max_num_queries(15) as with_five:
+        client.get("/review/?status=any")
+    queries_with_five = len(with_five.captured_queries)  # read now: the next request resets the log
+    many_escalations(495, organization, customer, escalation_manager)
+
+    with django_assert_max_num_queries(queries_with_five):
+        response = client.get("/review/?status=any&page=2")
+    assert "500</strong> escalations" in response.content.decode()
+
+
+def test_the_escalation_page_runs_a_fixed_number_of_queries(
+    client, escalation_manager, escalation, customer, django_assert_max_num_queries
+):
+    signed_in(client, escalation_manager)
+    with django_assert_max_num_queries(25) as with_one:
+        client.get(f"/review/{escalation.pk}/")
+    queries_with_one = len(with_one.captured_queries)
+    for n in range(20):
+        CaseComment.objects.create(case=escalation.case, author=customer, body=f"Comment {n}")
+        Notification.objects.create(
+            recipient=UserFactory(),
+            kind="escalation_alert",
+            subject="s",
+            body="b",
+            case=escalation.case,
+            escalation=escalation,
+            dedupe_key=f"bulk-{n}",
+        )
+
+    with django_assert_max_num_queries(queries_with_one):
+        response = client.get(f"/review/{escalation.pk}/")
+    assert "Comment 19" in response.content.decode()

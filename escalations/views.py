@@ -1,0 +1,191 @@
+"""Pages for the review team: the queue, and one escalation with its case.
+
+Reading only; every change is a POST to its own URL in escalations.views_actions.
+Each page runs a fixed number of queries whatever the size of the queue or the thread:
+rows come with their relations joined, the calendars are loaded once per request.
+"""
+
+from datetime import datetime, timedelta
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from cases.models import Case
+from cases.selectors import case_with_escalations, visible_comments
+from escalations import roles, selectors
+from escalations.forms import DecisionForm, QueueFilterForm, RcaForm
+from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder, RootCauseAnalysis
+from notifications.selectors import notifications_by_escalation
+
+PAGE_SIZE = 25
+DUE_SOON = timedelta(hours=1)
+
+
+def staff_required(view):
+    """Escalation staff only: anonymous visitors sign in first, anyone else gets a 404.
+
+    A 404 rather than a 403, so that a customer learns nothing about the staff pages.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not roles.is_escalation_staff(request.user):
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _hours_minutes(span: timedelta) -> str:
+    minutes = int(span.total_seconds()) // 60
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} m" if hours else f"{minutes} m"
+
+
+def business_time_words(left: timedelta, *, overdue: bool) -> str:
+    """'2 h 15 m of business time left', or 'overdue by 1 h 5 m of business time'.
+
+    ``left`` is negative once the deadline has passed. Minutes are rounded down; past a
+    deadline that fell at closing time no business time runs until the next opening.
+    """
+    if overdue:
+        late = max(-left, timedelta(0))
+        if late < timedelta(minutes=1):
+            return "overdue by less than a minute of business time"
+        return f"overdue by {_hours_minutes(late)} of business time"
+    if left < timedelta(minutes=1):
+        return "less than a minute of business time left"
+    return f"{_hours_minutes(left)} of business time left"
+
+
+def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: datetime) -> None:
+    """Sets what the pages show: is_overdue, is_due_soon, time_left, reason_short, can_assign.
+
+    Overdue by the wall clock, as the sweep marks it (``overdue_at``), a minute later at most.
+    """
+    escalation.is_pending = escalation.status == EscalationStatus.PENDING
+    # Claiming is for work still to do; a leftover assignee can always be released.
+    escalation.can_assign = escalation.status in (EscalationStatus.PENDING, EscalationStatus.ACCEPTED) or bool(
+        escalation.assignee_id and escalation.status != EscalationStatus.RESOLVED
+    )
+    # "Time constraint (certificate expiring, ...)": the list shows the words before the example.
+    escalation.reason_short = escalation.get_reason_display().split(" (")[0]
+    escalation.is_overdue = escalation.is_pending and (escalation.review_due_at <= now or bool(escalation.overdue_at))
+    escalation.is_due_soon = False
+    escalation.time_left = ""
+    if escalation.is_pending:
+        left = calendars.business_time_left(escalation, now)
+        escalation.is_due_soon = not escalation.is_overdue and left <= DUE_SOON
+        escalation.time_left = business_time_words(left, overdue=escalation.is_overdue)
+
+
+@staff_required
+def queue(request):
+    form = QueueFilterForm(request.GET)
+    escalations = selectors.review_queue(user=request.user, **form.queue_filters())
+    now = timezone.now()
+    page = Paginator(escalations, PAGE_SIZE).get_page(request.GET.get("page"))
+    calendars = selectors.calendar_map()
+    for escalation in page.object_list:
+        annotate_for_display(escalation, calendars, now)
+    counts = escalations.aggregate(
+        overdue=Count(
+            "pk",
+            filter=Q(status=EscalationStatus.PENDING) & (Q(review_due_at__lte=now) | Q(overdue_at__isnull=False)),
+        ),
+        unassigned=Count("pk", filter=Q(status=EscalationStatus.PENDING, assignee=None)),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "escalations/escalation_queue.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "query": query.urlencode(),
+            "here": request.get_full_path(),
+            "now": now,
+        },
+    )
+
+
+def _who_decides(level: EscalationLevel | None, escalation) -> str:
+    """A sentence naming who decides at this level, for the people who cannot."""
+    case, number = escalation.case, escalation.level
+    responder = level.responder if level else Responder.ESCALATION_MANAGERS
+    if responder == Responder.REGION_SENIOR_MANAGEMENT:
+        region = case.organization.region
+        if region is None:
+            return (
+                f"Level {number} escalations are decided by the region's senior management, and "
+                f"{case.organization.name} has no region: an admin must set one before anyone can decide."
+            )
+        return f"Level {number} escalations are decided personally by the {region.name} region's senior management."
+    if responder == Responder.VP_OF_SUPPORT:
+        return f"Level {number} escalations are decided by the VP of Support."
+    return f"Level {number} escalations are decided by the Escalation Managers."
+
+
+def _load(escalation_id) -> Escalation:
+    escalation = get_object_or_404(
+        Escalation.objects.select_related("requested_by", "assignee", "reviewed_by", "rca__completed_by"),
+        pk=escalation_id,
+    )
+    # The case with every level of its escalation history, prefetched once.
+    escalation.case = case_with_escalations(
+        Case.objects.select_related("organization__tier", "organization__region", "requester")
+    ).get(pk=escalation.case_id)
+    return escalation
+
+
+def detail_context(request, escalation_id, *, decision_form=None, rca_form=None) -> dict:
+    """Everything the escalation page shows; the action views re-render it with their form's errors."""
+    escalation = _load(escalation_id)
+    case = escalation.case
+    now = timezone.now()
+    annotate_for_display(escalation, selectors.calendar_map(), now)
+    level = EscalationLevel.objects.filter(number=escalation.level).first()
+    responder = level.responder if level else Responder.ESCALATION_MANAGERS
+    is_responder = roles.is_responder(request.user, responder, case)
+    try:
+        rca = escalation.rca
+    except RootCauseAnalysis.DoesNotExist:
+        rca = None
+    requires_rca = bool(level and level.requires_rca)
+    history = list(case.escalations.all())  # prefetched, by level
+    sent = notifications_by_escalation(case)
+    return {
+        "escalation": escalation,
+        "case": case,
+        "level": level,
+        "now": now,
+        "history": history,
+        "superseded_by": next((e for e in history if e.level > escalation.level), None),
+        "comments": visible_comments(case, request.user),
+        "notifications": sent.get(escalation.pk, []),
+        "rca": rca,
+        "requires_rca": requires_rca,
+        "is_responder": is_responder,
+        "who_decides": _who_decides(level, escalation),
+        "responders": roles.responder_users(responder, case)[:10],
+        "can_decide": is_responder and escalation.status == EscalationStatus.PENDING,
+        "can_file_rca": is_responder and requires_rca and rca is None and escalation.status != EscalationStatus.PENDING,
+        "can_resolve": is_responder and escalation.status == EscalationStatus.ACCEPTED,
+        "resolve_needs_rca": requires_rca and rca is None,
+        "decision_form": decision_form or DecisionForm(),
+        "rca_form": rca_form or RcaForm(),
+        "here": request.get_full_path(),
+    }
+
+
+@staff_required
+def escalation_detail(request, escalation_id):
+    return render(request, "escalations/escalation_detail.html", detail_context(request, escalation_id))
