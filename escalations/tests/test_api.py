@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from escalations.models import Escalation
 from escalations.services import escalate
+from escalations.tests.factories import many_escalations
 
 
 def client_for(user):
@@ -105,3 +106,19 @@ def test_level_4_rca_and_resolution_over_the_api(make_case, customer, vp):
     assert (twice.status_code, twice.json()["code"]) == (409, "rca_exists")
     assert resolved.json()["status"] == "resolved"
     assert resolved.json()["rca"]["root_cause"] == "Cause"
+
+
+def test_the_queue_api_runs_a_fixed_number_of_queries(
+    escalation_manager, organization, customer, django_assert_max_num_queries
+):
+    client = client_for(escalation_manager)
+    many_escalations(5, organization, customer, escalation_manager, now=timezone.now())
+    with django_assert_max_num_queries(10) as with_five:
+        client.get("/api/v1/escalations/")
+    queries_with_five = len(with_five.captured_queries)  # read now: the next request resets the log
+    many_escalations(495, organization, customer, escalation_manager, now=timezone.now())
+
+    with django_assert_max_num_queries(queries_with_five):
+        response = client.get("/api/v1/escalations/?page=3")
+    assert response.json()["count"] == 500
+    print(f"queue API: {queries_with_five} queries at 5 and at 500 escalations")

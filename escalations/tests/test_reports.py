@@ -39,9 +39,7 @@ def at(day, hour, minute=0):
 
 @pytest.fixture
 def second_manager(db):
-    return UserFactory(
-        username="em2", first_name="Ezra", last_name="Second", groups=["Escalation Managers"]
-    )
+    return UserFactory(username="em2", first_name="Ezra", last_name="Second", groups=["Escalation Managers"])
 
 
 @pytest.fixture
@@ -61,6 +59,7 @@ def month(make_case, customer, escalation_manager, second_manager, senior_manage
     Older than 30 days
       F  Mon 2 Feb 10:00 -> accepted 10:05 by em: outside the window
     """
+
     def new_case():
         return make_case(severity=3, created_at=OPENED)
 
@@ -337,8 +336,16 @@ def test_the_csv_has_a_row_per_level_responder_and_overall(staff, month):
         'attachment; filename="escalation-compliance-2026-02-16-to-2026-03-18.csv"'
     )
     assert rows[0] == [
-        "scope", "level", "responder", "escalations", "decided", "within_sla", "missed", "open",
-        "share_within_sla", "median_business_minutes",
+        "scope",
+        "level",
+        "responder",
+        "escalations",
+        "decided",
+        "within_sla",
+        "missed",
+        "open",
+        "share_within_sla",
+        "median_business_minutes",
     ]
     assert rows[1] == ["level", "1", "", "5", "3", "2", "2", "1", "0.5000", "205.0"]
     assert rows[4] == ["level", "4", "", "0", "0", "0", "0", "0", "", ""]
@@ -347,7 +354,7 @@ def test_the_csv_has_a_row_per_level_responder_and_overall(staff, month):
     assert rows[-1] == ["overall", "", "", "7", "5", "4", "2", "1", "0.6667", "150.0"]
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)"])
 def test_the_csv_defuses_names_a_spreadsheet_would_run_as_formulas(staff, make_case, customer, name):
     manager = UserFactory(username="formula", first_name=name, last_name="", groups=["Escalation Managers"])
     escalation = escalate(make_case(created_at=OPENED), customer, "other", "Help.", now=at(17, 10))
@@ -366,8 +373,16 @@ def test_the_csv_defuses_names_a_spreadsheet_would_run_as_formulas(staff, make_c
 def bulk_escalations(count, organization, customer, reviewers):
     """``count`` escalations over the past week, every third one still pending."""
     cases = Case.objects.bulk_create(
-        Case(organization=organization, requester=customer, subject=f"Bulk {n}", description="x",
-             severity=3, customer_priority="normal", status="open", created_at=OPENED)
+        Case(
+            organization=organization,
+            requester=customer,
+            subject=f"Bulk {n}",
+            description="x",
+            severity=3,
+            customer_priority="normal",
+            status="open",
+            created_at=OPENED,
+        )
         for n in range(count)
     )
     escalations = []
@@ -376,8 +391,13 @@ def bulk_escalations(count, organization, customer, reviewers):
         decided = n % 3 != 0
         escalations.append(
             Escalation(
-                case=case, level=1 + n % 4, requested_by=customer, reason="other", summary="x",
-                status="accepted" if decided else "pending", created_at=created,
+                case=case,
+                level=1 + n % 4,
+                requested_by=customer,
+                reason="other",
+                summary="x",
+                status="accepted" if decided else "pending",
+                created_at=created,
                 review_due_at=created + timedelta(hours=4),
                 reviewed_by=reviewers[n % len(reviewers)] if decided else None,
                 reviewed_at=created + timedelta(hours=n % 9) if decided else None,

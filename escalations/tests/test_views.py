@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from cases.models import Case, CaseComment
+from cases.models import CaseComment
 from cases.tests.factories import OrganizationFactory, RegionFactory, UserFactory
 from escalations.models import Escalation, RootCauseAnalysis
 from escalations.services import decide, escalate
+from escalations.tests.factories import many_escalations
 from escalations.views import business_time_words
 from notifications.models import Notification
 
@@ -333,43 +334,15 @@ def test_a_decision_that_loses_the_race_is_told_who_won(client, escalation_manag
 # --- A fixed number of queries -------------------------------------------------------------------
 
 
-def many_escalations(count, organization, customer, assignee):
-    now = WEDNESDAY_1405
-    cases = Case.objects.bulk_create(
-        Case(
-            organization=organization,
-            requester=customer,
-            subject=f"Bulk {n}",
-            description="x",
-            severity=2 + n % 3,
-            created_at=now - timedelta(days=3),
-        )
-        for n in range(count)
-    )
-    Escalation.objects.bulk_create(
-        Escalation(
-            case=case,
-            level=1,
-            requested_by=customer,
-            reason="other",
-            summary="Bulk.",
-            created_at=now,
-            review_due_at=now + timedelta(minutes=n - count // 2),
-            assignee=assignee if n % 2 else None,
-        )
-        for n, case in enumerate(cases)
-    )
-
-
 def test_the_queue_runs_a_fixed_number_of_queries(
     client, escalation_manager, organization, customer, django_assert_max_num_queries
 ):
     signed_in(client, escalation_manager)
-    many_escalations(5, organization, customer, escalation_manager)
+    many_escalations(5, organization, customer, escalation_manager, now=WEDNESDAY_1405)
     with django_assert_max_num_queries(15) as with_five:
         client.get("/review/?status=any")
     queries_with_five = len(with_five.captured_queries)  # read now: the next request resets the log
-    many_escalations(495, organization, customer, escalation_manager)
+    many_escalations(495, organization, customer, escalation_manager, now=WEDNESDAY_1405)
 
     with django_assert_max_num_queries(queries_with_five):
         response = client.get("/review/?status=any&page=2")
