@@ -66,10 +66,13 @@ def notify(
 
 
 def enqueue_delivery(ids):
-    """Hand rows to the worker. A broker fault only delays them: the sweep redelivers."""
+    """Hand the still-unsent rows to the worker. A broker fault only delays them: the sweep redelivers.
+
+    Rows written already sent (historical data such as the demo's) are not published.
+    """
     from notifications.tasks import deliver_notification
 
-    for notification_id in ids:
+    for notification_id in Notification.objects.filter(id__in=ids, sent_at=None).values_list("id", flat=True):
         try:
             deliver_notification.delay(notification_id)
         except Exception:  # noqa: BLE001 - any broker error; the outbox keeps the row

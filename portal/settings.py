@@ -156,6 +156,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "broker-processed"),
         "store_processed": False,
+        # The file broker is polled: look often, so a message waits a tenth of a second.
+        "polling_interval": 0.1,
     }
     _queue_dir.mkdir(parents=True, exist_ok=True)
 else:

@@ -73,3 +73,17 @@ def test_the_sweep_leaves_a_row_that_a_live_delivery_holds(row):
 
     assert unsent_ids(older_than=later, now=later) == []
     assert unsent_ids(older_than=later, now=later + timedelta(minutes=2)) == [row.id]
+
+
+def test_only_unsent_rows_are_handed_to_the_worker(row, case, customer, monkeypatch):
+    from notifications import services
+    from notifications.tasks import deliver_notification
+
+    published = []
+    monkeypatch.setattr(deliver_notification, "delay", published.append)
+    historical = Notification.objects.create(recipient=customer, kind="escalation_received", subject="s", body="b",
+                                             case=case, dedupe_key="historical", sent_at=timezone.now())
+
+    services.enqueue_delivery([row.id, historical.id])
+
+    assert published == [row.id]
