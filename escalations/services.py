@@ -215,12 +215,19 @@ def _notify_escalated(escalation, level, now):
     )
 
 
+RESPONDER_IN_A_SENTENCE = {
+    Responder.ESCALATION_MANAGERS: "the Escalation Managers",
+    Responder.REGION_SENIOR_MANAGEMENT: "the region's Senior Management",
+    Responder.VP_OF_SUPPORT: "the VP of Support",
+}
+
+
 def require_responder(user, escalation, *, action: str) -> EscalationLevel | None:
     """The escalation's level, if ``user`` answers it; NotResponder otherwise."""
     level = EscalationLevel.objects.filter(number=escalation.level).first()
     responder = level.responder if level else Responder.ESCALATION_MANAGERS
     if not is_responder(user, responder, escalation.case):
-        who = Responder(responder).label
+        who = RESPONDER_IN_A_SENTENCE[responder]
         raise NotResponder(f"Only {who} can {action} a Level {escalation.level} escalation of this case.")
     return level
 

@@ -246,7 +246,7 @@ def test_someone_who_does_not_decide_sees_no_form_and_is_refused(client, support
 
     assert decision_url(escalation) not in page
     assert "decided by the Escalation Managers" in page
-    assert "Only Escalation Managers can decide" in " ".join(messages_of(response))
+    assert "Only the Escalation Managers can decide" in " ".join(messages_of(response))
     escalation.refresh_from_db()
     assert escalation.status == "pending"
     assert escalation.case.comments.count() == comments_before
