@@ -234,7 +234,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 
 @pytest.mark.parametrize("who", ["customer", "outsider"])
-def test_customers_do_not_find_the_report(client, who, request):
+def test_customers_do_not_find_the_report(db, client, who, request):
     client.force_login(request.getfixturevalue(who))
 
     assert client.get(REPORT_URL).status_code == 404
@@ -242,7 +242,7 @@ def test_customers_do_not_find_the_report(client, who, request):
 
 
 @pytest.mark.parametrize("who", ["escalation_manager", "support_manager", "senior_manager", "vp"])
-def test_escalation_staff_read_the_report(client, who, request):
+def test_escalation_staff_read_the_report(db, client, who, request):
     client.force_login(request.getfixturevalue(who))
 
     assert client.get(REPORT_URL).status_code == 200
