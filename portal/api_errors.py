@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError, InvalidInput
+from portal.middleware import is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,17 @@ def exception_handler(exc, context):
         if "available_at" in body and body["available_at"] is not None:
             body["available_at"] = body["available_at"].isoformat().replace("+00:00", "Z")
         return Response(body, status=exc.status)
+    if is_database_unavailable(exc):
+        logger.warning("Database unavailable during an API request: %s", exc)
+        return Response(
+            {
+                "code": "service_unavailable",
+                "detail": "The portal cannot reach its database right now. "
+                "Nothing was lost; please try again in a moment.",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
