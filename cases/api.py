@@ -1,7 +1,7 @@
 """Customer-facing case API. Views validate, call a service, serialize: nothing more."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,10 +15,24 @@ from cases.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
     EligibilitySerializer,
+    ErrorSerializer,
     EscalateSerializer,
     EscalationSerializer,
 )
 from escalations import services as escalation_services
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `errors` gives the messages for each field.",
+    403: "Not signed in, or not allowed to do this.",
+    404: "No such object, or not one this user may see.",
+    409: "Refused by the rules for now: `code` says why, `available_at` when it becomes possible (if ever).",
+    413: "The request body is larger than the portal accepts.",
+}
+
+
+def error_responses(*statuses) -> dict:
+    """The error answers an operation documents, all in the one ``{code, detail}`` shape."""
+    return {status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status]) for status in statuses}
 
 
 def get_visible_case(request, case_id):
@@ -31,7 +45,7 @@ class CaseListCreateApi(generics.GenericAPIView):
 
     @extend_schema(
         parameters=[CaseFilterSerializer, OpenApiParameter("page", int)],
-        responses=CaseSerializer(many=True),
+        responses={200: CaseSerializer(many=True), **error_responses(400, 403, 404)},
     )
     def get(self, request):
         filters = CaseFilterSerializer(data=request.query_params)
@@ -40,7 +54,7 @@ class CaseListCreateApi(generics.GenericAPIView):
         page = self.paginate_queryset(selectors.case_with_escalations(cases))
         return self.get_paginated_response(CaseSerializer(page, many=True).data)
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, **error_responses(400, 403, 413)})
     def post(self, request):
         data = CaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -50,11 +64,11 @@ class CaseListCreateApi(generics.GenericAPIView):
 
 
 class CaseDetailApi(APIView):
-    @extend_schema(responses=CaseSerializer)
+    @extend_schema(responses={200: CaseSerializer, **error_responses(403, 404)})
     def get(self, request, case_id):
         return Response(CaseSerializer(get_visible_case(request, case_id)).data)
 
-    @extend_schema(request=CaseUpdateSerializer, responses=CaseSerializer)
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, **error_responses(400, 403, 404, 413)})
     def patch(self, request, case_id):
         case = get_visible_case(request, case_id)
         data = CaseUpdateSerializer(data=request.data)
@@ -67,12 +81,14 @@ class CaseCommentsApi(generics.GenericAPIView):
     serializer_class = CommentSerializer
     pagination_class = None
 
-    @extend_schema(responses=CommentSerializer(many=True))
+    @extend_schema(responses={200: CommentSerializer(many=True), **error_responses(403, 404)})
     def get(self, request, case_id):
         case = get_visible_case(request, case_id)
         return Response(CommentSerializer(selectors.visible_comments(case, request.user), many=True).data)
 
-    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    @extend_schema(
+        request=CommentCreateSerializer, responses={201: CommentSerializer, **error_responses(400, 403, 404, 413)}
+    )
     def post(self, request, case_id):
         case = get_visible_case(request, case_id)
         data = CommentCreateSerializer(data=request.data)
@@ -82,7 +98,7 @@ class CaseCommentsApi(generics.GenericAPIView):
 
 
 class EscalationEligibilityApi(APIView):
-    @extend_schema(responses=EligibilitySerializer)
+    @extend_schema(responses={200: EligibilitySerializer, **error_responses(403, 404)})
     def get(self, request, case_id):
         case = get_visible_case(request, case_id)
         verdict = escalation_services.check_eligibility(case, request.user)
@@ -90,7 +106,10 @@ class EscalationEligibilityApi(APIView):
 
 
 class CaseEscalateApi(APIView):
-    @extend_schema(request=EscalateSerializer, responses={201: EscalationSerializer})
+    @extend_schema(
+        request=EscalateSerializer,
+        responses={201: EscalationSerializer, **error_responses(400, 403, 404, 409, 413)},
+    )
     def post(self, request, case_id):
         case = get_visible_case(request, case_id)
         data = EscalateSerializer(data=request.data)

@@ -18,6 +18,21 @@ class StrictInputSerializer(serializers.Serializer):
         return attrs
 
 
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error answer (portal.api_errors): documented so clients can rely on it."""
+
+    code = serializers.CharField(help_text="What went wrong, for programs: e.g. invalid, not_found, too_early.")
+    detail = serializers.CharField(help_text="What went wrong, in a sentence a person understands.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Invalid input only: the messages for each field.",
+    )
+    available_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="An escalation refused for now: when it becomes possible."
+    )
+
+
 class UserBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()

@@ -1,5 +1,7 @@
 """Writes on cases: open one, change its priority or raise it to an outage, comment."""
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -12,18 +14,30 @@ from portal.errors import DomainError, InvalidInput
 SUBJECT_MAX = 200
 TEXT_MAX = 20000
 
+# What no stored text may hold: NUL (PostgreSQL refuses it in text columns) and lone
+# surrogates (not encodable as UTF-8). The API's and the forms' fields refuse them too;
+# this is for every other caller, so that bad input is a 400, never a 500.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# A subject becomes an email subject header: one line, no control characters (tab aside),
+# so that no CR/LF or other line separator can ever start a header of its own.
+LINE_BREAKS_AND_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
 
 class NotAllowed(DomainError):
     code = "permission_denied"
     status = 403
 
 
-def _clean_text(value, *, field, label, max_length, errors):
+def _clean_text(value, *, field, label, max_length, errors, single_line=False):
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         errors[field] = f"{label} cannot be empty."
     elif len(text) > max_length:
         errors[field] = f"{label} can be at most {max_length:,} characters."
+    elif single_line and LINE_BREAKS_AND_CONTROLS.search(text):
+        errors[field] = f"{label} must be a single line, without line breaks or control characters."
+    elif UNSTORABLE.search(text):
+        errors[field] = f"{label} contains characters that cannot be stored (NUL or an unpaired surrogate)."
     return text
 
 
@@ -49,7 +63,9 @@ def case_create(
     now = now or timezone.now()
     organization = organization_for_new_case(user, organization_id)
     errors = {}
-    subject = _clean_text(subject, field="subject", label="The subject", max_length=SUBJECT_MAX, errors=errors)
+    subject = _clean_text(
+        subject, field="subject", label="The subject", max_length=SUBJECT_MAX, errors=errors, single_line=True
+    )
     description = _clean_text(
         description, field="description", label="The description", max_length=TEXT_MAX, errors=errors
     )

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from cases.models import Severity, SupportTier
+from escalations import audit
 from escalations.admin_forms import HOURS_HELP, BusinessCalendarForm, EscalationWindowForm, HoursField, format_hours
 from escalations.admin_holidays import holiday_import_view
 from escalations.admin_log import LogEntryAdmin
@@ -187,6 +188,11 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
                 list(BusinessCalendar.objects.select_for_update().values_list("pk", flat=True))
                 previous = list(BusinessCalendar.objects.filter(is_default=True).exclude(pk=obj.pk))
                 BusinessCalendar.objects.filter(pk__in=[c.pk for c in previous]).update(is_default=False)
+                # The update sends no signals: record it as the signal would have.
+                for calendar in previous:
+                    audit.record_change(
+                        calendar, actor=request.user, event="default_unset", changes={"is_default": (True, False)}
+                    )
             super().save_model(request, obj, form, change)
             for calendar in previous:
                 self.log_change(request, calendar, f"No longer the default calendar: “{obj}” is.")

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from escalations import audit
 from escalations.models import BusinessCalendar, Holiday
 
 MAX_YEARS = 5
@@ -101,10 +102,11 @@ class HolidayImport:
 
 
 @transaction.atomic
-def holidays_import(*, calendar, country, years, subdivision="", language=None) -> HolidayImport:
+def holidays_import(*, calendar, country, years, subdivision="", language=None, actor=None) -> HolidayImport:
     """Add the country's public holidays in those years to the calendar; dates it already has are skipped.
 
     A date already on the calendar keeps its name: an admin's own entry wins over the package's.
+    Each added holiday is recorded in the audit trail with ``actor`` as the one who added it.
     """
     found = holidays.country_holidays(country, subdiv=subdivision or None, years=years, language=language)
     # Lock the calendar so two imports into it run one after the other: the second one
@@ -116,7 +118,14 @@ def holidays_import(*, calendar, country, years, subdivision="", language=None) 
         for day, name in sorted(found.items())
         if day not in existing
     ]
-    return HolidayImport(created=Holiday.objects.bulk_create(new), skipped=len(found) - len(new))
+    created = Holiday.objects.bulk_create(new)
+    # bulk_create sends no signals, so auditlog does not see these rows: record each here.
+    source = " ".join(filter(None, ["holidays package", "-".join(filter(None, [country, subdivision]))]))
+    for holiday in created:
+        audit.record_creation(
+            holiday, actor=actor, fields=("calendar", "date", "name"), event="imported", extra={"source": source}
+        )
+    return HolidayImport(created=created, skipped=len(found) - len(new))
 
 
 def import_summary(result: HolidayImport) -> str:
@@ -140,6 +149,7 @@ def holiday_import_view(model_admin, request, object_id):
             years=data["years"],
             subdivision=data["subdivision"],
             language=data["language"],
+            actor=request.user,
         )
         summary = import_summary(result)
         if result.created:

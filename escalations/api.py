@@ -7,6 +7,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.api import error_responses
 from cases.models import Case
 from cases.selectors import case_with_escalations
 from escalations import review, selectors, services
@@ -56,7 +57,7 @@ class EscalationQueueApi(generics.GenericAPIView):
 
     @extend_schema(
         parameters=[QueueFilterSerializer, OpenApiParameter("page", int)],
-        responses=QueueEscalationSerializer(many=True),
+        responses={200: QueueEscalationSerializer(many=True), **error_responses(400, 403, 404)},
     )
     def get(self, request):
         filters = QueueFilterSerializer(data=request.query_params)
@@ -69,7 +70,7 @@ class EscalationQueueApi(generics.GenericAPIView):
 class EscalationDetailApi(APIView):
     permission_classes = [IsEscalationStaff]
 
-    @extend_schema(responses=EscalationDetailSerializer)
+    @extend_schema(responses={200: EscalationDetailSerializer, **error_responses(403, 404)})
     def get(self, request, escalation_id):
         return _detail_response(escalation_id)
 
@@ -77,7 +78,10 @@ class EscalationDetailApi(APIView):
 class EscalationDecisionApi(APIView):
     permission_classes = [IsEscalationStaff]
 
-    @extend_schema(request=DecisionSerializer, responses=EscalationDetailSerializer)
+    @extend_schema(
+        request=DecisionSerializer,
+        responses={200: EscalationDetailSerializer, **error_responses(400, 403, 404, 409, 413)},
+    )
     def post(self, request, escalation_id):
         escalation = get_object_or_404(Escalation, pk=escalation_id)
         data = DecisionSerializer(data=request.data)
@@ -89,7 +93,10 @@ class EscalationDecisionApi(APIView):
 class EscalationAssignApi(APIView):
     permission_classes = [IsEscalationStaff]
 
-    @extend_schema(request=AssignSerializer, responses=EscalationDetailSerializer)
+    @extend_schema(
+        request=AssignSerializer,
+        responses={200: EscalationDetailSerializer, **error_responses(400, 403, 404, 409, 413)},
+    )
     def post(self, request, escalation_id):
         escalation = get_object_or_404(Escalation, pk=escalation_id)
         data = AssignSerializer(data=request.data)
@@ -101,7 +108,7 @@ class EscalationAssignApi(APIView):
 class EscalationResolveApi(APIView):
     permission_classes = [IsEscalationStaff]
 
-    @extend_schema(request=None, responses=EscalationDetailSerializer)
+    @extend_schema(request=None, responses={200: EscalationDetailSerializer, **error_responses(403, 404, 409, 413)})
     def post(self, request, escalation_id):
         escalation = get_object_or_404(Escalation.objects.select_related("case__organization"), pk=escalation_id)
         review.escalation_resolve(escalation=escalation, user=request.user)
@@ -111,7 +118,9 @@ class EscalationResolveApi(APIView):
 class EscalationRcaApi(APIView):
     permission_classes = [IsEscalationStaff]
 
-    @extend_schema(request=RcaInputSerializer, responses={201: RcaSerializer})
+    @extend_schema(
+        request=RcaInputSerializer, responses={201: RcaSerializer, **error_responses(400, 403, 404, 409, 413)}
+    )
     def post(self, request, escalation_id):
         escalation = get_object_or_404(Escalation.objects.select_related("case__organization"), pk=escalation_id)
         data = RcaInputSerializer(data=request.data)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from escalations import audit
 from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder
 from escalations.roles import SUPPORT_MANAGEMENT, group_members, responder_users
 from notifications.services import notify
@@ -62,6 +63,14 @@ def _responder(level):
 def _warn_due_soon(escalation, level, now):
     case = escalation.case
     Escalation.objects.filter(pk=escalation.pk).update(due_soon_sent_at=now)
+    # By the system: no actor. The row is locked (_claim_due), so its values are current.
+    audit.record_change(
+        escalation,
+        actor=None,
+        event="due_soon_warned",
+        at=now,
+        changes={"due_soon_sent_at": (escalation.due_soon_sent_at, now)},
+    )
     notify(
         recipients=responder_users(_responder(level), case),
         kind="review_due_soon",
@@ -78,6 +87,16 @@ def _mark_overdue(escalation, level, now):
     # An escalation found already past its deadline gets no "one hour left" warning.
     Escalation.objects.filter(pk=escalation.pk).update(
         overdue_at=now, due_soon_sent_at=escalation.due_soon_sent_at or now
+    )
+    audit.record_change(
+        escalation,
+        actor=None,
+        event="marked_overdue",
+        at=now,
+        changes={
+            "overdue_at": (escalation.overdue_at, now),
+            "due_soon_sent_at": (escalation.due_soon_sent_at, escalation.due_soon_sent_at or now),
+        },
     )
     escalation.overdue_at = now
     context = {"case": case, "escalation": escalation, "level": level}

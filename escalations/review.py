@@ -2,17 +2,20 @@
 accepted escalation once its problem is handled, and file the Level 4 root cause analysis.
 """
 
+from auditlog.context import disable_auditlog
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.services import system_comment_create
+from escalations import audit
 from escalations.models import Escalation, EscalationStatus, RootCauseAnalysis
 from escalations.roles import is_escalation_staff
 from escalations.services import AlreadyDecided, require_responder
 from portal.errors import DomainError, InvalidInput
 
 RCA_TEXT_MAX = 20000
+RCA_FIELDS = ("escalation", "root_cause", "contributing_factors", "corrective_actions", "completed_by", "completed_at")
 
 
 class NotStaff(DomainError):
@@ -40,14 +43,32 @@ def escalation_assign(*, escalation, assignee_id, by, now=None) -> Escalation:
         assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
         if assignee is None or not is_escalation_staff(assignee):
             raise InvalidInput({"assignee": "Choose a member of the escalation staff."})
-    updated = (
-        Escalation.objects.filter(pk=escalation.pk)
-        .exclude(status=EscalationStatus.RESOLVED)
-        .update(assignee=assignee, assigned_at=now if assignee else None)
-    )
-    if not updated:
-        raise NotResolvable("This escalation is resolved; there is nothing left to take on.")
-    escalation.refresh_from_db()
+    assigned_at = now if assignee else None
+    with transaction.atomic():
+        # Locked, so that the audit trail's "before" is the value this update replaces.
+        before = (
+            Escalation.objects.select_for_update()
+            .filter(pk=escalation.pk)
+            .exclude(status=EscalationStatus.RESOLVED)
+            .values("assignee_id", "assigned_at")
+            .order_by("pk")
+            .first()
+        )
+        if before is None:
+            raise NotResolvable("This escalation is resolved; there is nothing left to take on.")
+        Escalation.objects.filter(pk=escalation.pk).update(assignee=assignee, assigned_at=assigned_at)
+        escalation.refresh_from_db()
+        event = "released" if assignee is None else "claimed" if assignee.pk == by.pk else "assigned"
+        audit.record_change(
+            escalation,
+            actor=by,
+            event=event,
+            at=now,
+            changes={
+                "assignee": (before["assignee_id"], escalation.assignee_id),
+                "assigned_at": (before["assigned_at"], escalation.assigned_at),
+            },
+        )
     return escalation
 
 
@@ -67,6 +88,13 @@ def escalation_resolve(*, escalation, user, now=None) -> Escalation:
         )
         if not won:
             raise AlreadyDecided("This escalation was resolved by someone else a moment ago.")
+        # Before: "accepted", as the conditional update required (resolved_at is set only here).
+        changes = {
+            "status": (EscalationStatus.ACCEPTED, EscalationStatus.RESOLVED),
+            "resolved_at": (escalation.resolved_at, now),
+        }
+        escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
+        audit.record_change(escalation, actor=user, event="resolved", at=now, changes=changes)
         system_comment_create(
             case=escalation.case,
             now=now,
@@ -101,8 +129,12 @@ def rca_file(*, escalation, user, root_cause, contributing_factors, corrective_a
         raise InvalidInput(errors)
     try:
         with transaction.atomic():
-            return RootCauseAnalysis.objects.create(
-                escalation=escalation, completed_by=user, completed_at=now, **cleaned
-            )
+            # Recorded once, below, with its author as the actor (see services.escalate).
+            with disable_auditlog():
+                analysis = RootCauseAnalysis.objects.create(
+                    escalation=escalation, completed_by=user, completed_at=now, **cleaned
+                )
+            audit.record_creation(analysis, actor=user, fields=RCA_FIELDS, event="rca_filed", at=now)
+            return analysis
     except IntegrityError:
         raise RcaExists("The root cause analysis of this escalation has already been filed.") from None

@@ -28,7 +28,8 @@ class CaseBriefSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     organization = serializers.CharField(source="organization.name")
     tier = serializers.CharField(source="organization.tier.slug")
-    region = serializers.CharField(source="organization.region.name", default=None)
+    # Null for an organization without a region: said so in the schema, as clients will meet it.
+    region = serializers.CharField(source="organization.region.name", default=None, allow_null=True)
 
 
 class QueueEscalationSerializer(EscalationSerializer):

@@ -6,6 +6,7 @@ transaction; notifications are outbox rows written in that transaction.
 
 from datetime import datetime, timedelta
 
+from auditlog.context import disable_auditlog
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseComment, CommentKind
 from cases.services import system_comment_create
+from escalations import audit
 from escalations import eligibility as rules
 from escalations.business_hours import add_business_hours
 from escalations.calendars import calendar_for_organization, to_work_calendar
@@ -85,6 +87,18 @@ def check_eligibility(case, user, now: datetime | None = None) -> Eligibility:
 
 
 DUE_SOON_WARNING = timedelta(hours=1)
+# What the audit trail records of a new escalation.
+ESCALATION_CREATED_FIELDS = (
+    "case",
+    "level",
+    "status",
+    "reason",
+    "summary",
+    "requested_by",
+    "created_at",
+    "review_due_at",
+    "due_soon_at",
+)
 
 
 def review_deadlines(case, level: EscalationLevel | None, start: datetime) -> tuple[datetime, datetime]:
@@ -140,7 +154,9 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
         level = EscalationLevel.objects.filter(number=verdict.next_level).first()
         due_soon_at, due_at = review_deadlines(case, level, now)
         try:
-            with transaction.atomic():
+            # auditlog's signal would record the creation without its actor outside a
+            # request; it is recorded below, once, with the customer as the actor.
+            with transaction.atomic(), disable_auditlog():
                 escalation = Escalation.objects.create(
                     case=case,
                     level=verdict.next_level,
@@ -153,6 +169,13 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
                 )
         except IntegrityError:
             raise EscalationRejected(check_eligibility(case, user, now)) from None
+        audit.record_creation(
+            escalation,
+            actor=user,
+            fields=ESCALATION_CREATED_FIELDS,
+            event="escalated",
+            at=now,
+        )
         system_comment_create(
             case=case,
             body=(
@@ -253,7 +276,22 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
         )
         if not won:
             raise AlreadyDecided("This escalation has already been decided.")
+        # The values read before the update are the row's: it changed only because it was
+        # still pending, and these fields change only together with that status.
+        before = escalation.reviewed_by_id, escalation.reviewed_at, escalation.decision_message
         escalation.refresh_from_db()
+        audit.record_change(
+            escalation,
+            actor=user,
+            event=decision,
+            at=now,
+            changes={
+                "status": (EscalationStatus.PENDING, escalation.status),
+                "reviewed_by": (before[0], escalation.reviewed_by_id),
+                "reviewed_at": (before[1], escalation.reviewed_at),
+                "decision_message": (before[2], escalation.decision_message),
+            },
+        )
         CaseComment.objects.create(
             case=case, author=user, kind=CommentKind.REPLY, public=True, body=message, created_at=now
         )

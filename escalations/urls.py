@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalations import views, views_actions
+from escalations import views, views_actions, views_audit
 
 app_name = "escalations"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:escalation_id>/decision/", views_actions.decide, name="decide"),
     path("<int:escalation_id>/rca/", views_actions.rca, name="rca"),
     path("<int:escalation_id>/resolve/", views_actions.resolve, name="resolve"),
+    path("cases/<int:case_id>/history.csv", views_audit.case_history_csv, name="case_history"),
 ]

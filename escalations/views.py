@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.selectors import case_with_escalations, visible_comments
-from escalations import roles, selectors
+from escalations import audit, roles, selectors
 from escalations.forms import DecisionForm, QueueFilterForm, RcaForm
 from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder, RootCauseAnalysis
 from notifications.selectors import notifications_by_escalation
@@ -171,6 +171,7 @@ def detail_context(request, escalation_id, *, decision_form=None, rca_form=None)
         "superseded_by": next((e for e in history if e.level > escalation.level), None),
         "comments": visible_comments(case, request.user),
         "notifications": sent.get(escalation.pk, []),
+        "changes": audit.escalation_history(escalation),
         "rca": rca,
         "requires_rca": requires_rca,
         "is_responder": is_responder,

@@ -1,37 +1,46 @@
-"""The outbox, read-only: to see what was sent to whom, and what is stuck."""
+"""The outbox: to see what was sent to whom, what waits, and what was given up.
 
-from django.contrib import admin
+Read-only but for one action: "Retry delivery" hands failed messages back to the worker.
+"""
 
+from django.contrib import admin, messages
+
+from notifications import services
 from notifications.models import Notification
 
 
-class SentFilter(admin.SimpleListFilter):
+class DeliveryFilter(admin.SimpleListFilter):
     title = "delivery"
     parameter_name = "delivery"
 
     def lookups(self, request, model_admin):
-        return [("sent", "Sent"), ("unsent", "Not sent yet"), ("failing", "Not sent, with errors")]
+        return [("sent", "Sent"), ("waiting", "Waiting"), ("failed", "Failed")]
 
     def queryset(self, request, queryset):
         if self.value() == "sent":
             return queryset.filter(sent_at__isnull=False)
+        if self.value() == "waiting":
+            return queryset.filter(sent_at__isnull=True, failed_at__isnull=True)
+        if self.value() == "failed":
+            return queryset.filter(sent_at__isnull=True, failed_at__isnull=False)
         if self.value() == "unsent":
+            # The filter's earlier name for everything not sent, kept so old links still work.
             return queryset.filter(sent_at__isnull=True)
-        if self.value() == "failing":
-            return queryset.filter(sent_at__isnull=True).exclude(last_error="")
         return queryset
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["recipient", "kind", "subject", "created_at", "sent_at", "attempts", "last_error"]
+    list_display = ["recipient", "kind", "subject", "created_at", "sent_at", "failed_at", "attempts", "last_error"]
     list_select_related = ["recipient"]
-    list_filter = ["kind", SentFilter, "created_at"]
+    list_filter = ["kind", DeliveryFilter, "created_at"]
     search_fields = ["subject", "recipient__username", "recipient__email", "dedupe_key"]
     date_hierarchy = "created_at"
+    actions = ["retry_delivery"]
 
     # Rows are written by the services in the event's transaction and claimed by delivery
-    # with conditional updates; an admin edit would race with that, so the admin only reads.
+    # with conditional updates; an admin edit would race with that, so the admin only reads,
+    # and the one action goes through the service, which skips rows a delivery holds.
     def has_add_permission(self, request):
         return False
 
@@ -40,3 +49,17 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("notifications.change_notification")
+
+    @admin.action(description="Retry delivery", permissions=["retry"])
+    def retry_delivery(self, request, queryset):
+        selected = list(queryset.values_list("id", flat=True))
+        reset = services.retry_delivery(ids=selected)
+        self.message_user(request, f"{len(reset)} message(s) handed to the worker again.", messages.SUCCESS)
+        skipped = len(selected) - len(reset)
+        if skipped:
+            self.message_user(
+                request, f"{skipped} message(s) left alone: already sent, or being delivered right now.", messages.INFO
+            )

@@ -21,6 +21,10 @@ class Notification(models.Model):
     Delivery claims the row by setting ``sent_at`` with a conditional update, so a
     message redelivered by the broker or the sweep is sent at most once; ``dedupe_key``
     makes writing the same message twice for one event impossible.
+
+    A failed send is retried after a capped, jittered, growing delay (``next_attempt_at``);
+    after the last allowed attempt the row is marked ``failed_at`` and nothing retries it
+    until an admin does ("Retry delivery").
     """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
@@ -45,11 +49,16 @@ class Notification(models.Model):
     # Set while a delivery is under way; a crashed delivery's claim lapses at this time.
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # After a failed send: when the scheduled retry is due. The sweep leaves the row to that
+    # retry until then, so it cannot cut the backoff short or start a second retry chain.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Given up after the last allowed attempt: visible to admins, never swept again.
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(sent_at=None), name="unsent_by_created"),
+            models.Index(fields=["created_at"], condition=Q(sent_at=None, failed_at=None), name="unsent_by_created"),
             models.Index(fields=["recipient", "-created_at"]),
         ]
 

@@ -1,7 +1,9 @@
 """Writing the outbox, and delivering one row. Delivery never raises for a lost race."""
 
 import logging
+import random
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +18,19 @@ from django.utils import timezone
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
+
+
+SUBJECT_MAX = 255
+
+
+def single_line(text: str) -> str:
+    """``text`` on one line: every run of whitespace, line breaks included, becomes one space.
+
+    str.split() splits on CR, LF and the other Unicode line separators (VT, FF, NEL, U+2028,
+    U+2029...), so what case subjects and organization or people's names bring into a subject
+    can never start a header of its own (email header injection).
+    """
+    return " ".join(text.split())
 
 
 def notify(
@@ -44,13 +59,13 @@ def notify(
             continue
         seen.add(user.pk)
         ctx = {**context, "recipient": user, "base_url": settings.PORTAL_BASE_URL}
-        subject = " ".join(render_to_string(f"emails/{template or kind}_subject.txt", ctx).split())
+        subject = single_line(render_to_string(f"emails/{template or kind}_subject.txt", ctx))
         body = render_to_string(f"emails/{template or kind}.txt", ctx)
         rows.append(
             Notification(
                 recipient=user,
                 kind=kind,
-                subject=subject[:255],
+                subject=subject[:SUBJECT_MAX],
                 body=body,
                 case=case,
                 escalation=escalation,
@@ -72,7 +87,8 @@ def enqueue_delivery(ids):
     """
     from notifications.tasks import deliver_notification
 
-    for notification_id in Notification.objects.filter(id__in=ids, sent_at=None).values_list("id", flat=True):
+    waiting = Notification.objects.filter(id__in=ids, sent_at=None, failed_at=None)
+    for notification_id in waiting.values_list("id", flat=True):
         try:
             deliver_notification.delay(notification_id)
         except Exception:  # noqa: BLE001 - any broker error; the outbox keeps the row
@@ -80,12 +96,59 @@ def enqueue_delivery(ids):
             return
 
 
-def deliver(notification_id: int, *, now=None) -> bool:
-    """Send one notification by email if nobody else has; return True when this call sent it."""
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How failed sends are retried: the n-th failure waits about ``base * 2**(n-1)`` seconds,
+    never more than ``cap``; the ``max_attempts``-th failure gives the message up."""
+
+    base_seconds: float
+    cap_seconds: float
+    max_attempts: int
+
+
+def delivery_policy() -> DeliveryPolicy:
+    """The retry policy from settings (PORTAL_DELIVERY_*; see portal/settings.py)."""
+    return DeliveryPolicy(
+        base_seconds=settings.PORTAL_DELIVERY_RETRY_BASE_SECONDS,
+        cap_seconds=settings.PORTAL_DELIVERY_RETRY_CAP_SECONDS,
+        max_attempts=settings.PORTAL_DELIVERY_MAX_ATTEMPTS,
+    )
+
+
+def retry_delay(attempts: int, *, base: float, cap: float, rng=random) -> float:
+    """Seconds to wait after the ``attempts``-th failed attempt (1 for the first failure).
+
+    The step doubles from ``base`` and stops at ``cap``; the delay is drawn uniformly from
+    [step / 2, step] ("equal jitter"): messages that failed together (one SMTP outage)
+    spread out instead of returning as a herd, and none comes back sooner than half its step.
+    """
+    step = min(cap, base * 2 ** min(max(attempts, 1) - 1, 64))
+    return rng.uniform(step / 2, step)
+
+
+def is_given_up(attempts: int, *, max_attempts: int) -> bool:
+    """True when a message that has failed ``attempts`` times must not be tried again."""
+    return attempts >= max_attempts
+
+
+def deliver(
+    notification_id: int, *, now=None, policy: DeliveryPolicy | None = None, wait_for_retry_time: bool = False
+) -> bool:
+    """Send one notification by email if nobody else has; return True when this call sent it.
+
+    A failed send re-raises the mail backend's error after recording it on the row: the
+    time of the next attempt, or ``failed_at`` once the policy's attempts are spent.
+
+    ``wait_for_retry_time`` (the worker's calls): leave a row whose retry is not due yet to
+    that retry. A task queued by the sweep just before the first attempt failed, or a
+    broker redelivery, would otherwise cut the backoff short and start a second retry chain.
+    """
     now = now or timezone.now()
+    rows = Notification.objects.filter(id=notification_id, sent_at=None, failed_at=None)
+    if wait_for_retry_time:
+        rows = rows.filter(Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
     claimed = (
-        Notification.objects.filter(id=notification_id, sent_at=None)
-        .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+        rows.filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
         # A delivery that dies holding the claim (worker killed) gives the row back when it lapses.
         .update(claimed_until=now + timedelta(seconds=settings.PORTAL_CLAIM_LEASE_SECONDS), attempts=F("attempts") + 1)
     )
@@ -98,7 +161,8 @@ def deliver(notification_id: int, *, now=None) -> bool:
         return True
     try:
         message = EmailMultiAlternatives(
-            subject=notification.subject,
+            # Again at sending: a row written by any other path must not fail as BadHeaderError.
+            subject=single_line(notification.subject),
             body=notification.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient.email],
@@ -107,10 +171,60 @@ def deliver(notification_id: int, *, now=None) -> bool:
         message.attach_alternative(_html(notification), "text/html")
         message.send()
     except Exception as exc:
-        Notification.objects.filter(id=notification_id).update(claimed_until=None, last_error=str(exc)[:2000])
+        _record_failure(notification, exc, policy or delivery_policy())
         raise
-    Notification.objects.filter(id=notification_id).update(sent_at=timezone.now(), claimed_until=None, last_error="")
+    Notification.objects.filter(id=notification_id).update(
+        sent_at=timezone.now(), claimed_until=None, next_attempt_at=None, last_error=""
+    )
     return True
+
+
+def _record_failure(notification, exc, policy: DeliveryPolicy):
+    failed_at = timezone.now()
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if is_given_up(notification.attempts, max_attempts=policy.max_attempts):
+        logger.warning("Gave up notification %s after %s attempts: %s", notification.pk, notification.attempts, error)
+        changes = {"failed_at": failed_at, "next_attempt_at": None}
+    else:
+        delay = retry_delay(notification.attempts, base=policy.base_seconds, cap=policy.cap_seconds)
+        logger.warning(
+            "Delivery of notification %s failed (attempt %s of %s): %s; next attempt in %.3f s",
+            notification.pk, notification.attempts, policy.max_attempts, error, delay,
+        )  # fmt: skip
+        changes = {"next_attempt_at": failed_at + timedelta(seconds=delay)}
+    # One update gives the claim back and sets the retry time together: the sweep never
+    # sees the row free without its retry time.
+    Notification.objects.filter(id=notification.pk).update(claimed_until=None, last_error=error, **changes)
+
+
+def retry_in(notification_id: int, *, now=None) -> float | None:
+    """Seconds until the failed row's scheduled retry (0 if due); None if it is sent, given up or gone."""
+    now = now or timezone.now()
+    next_attempt_at = (
+        Notification.objects.filter(id=notification_id, sent_at=None, failed_at=None)
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if next_attempt_at is None:
+        return None
+    return max((next_attempt_at - now).total_seconds(), 0.0)
+
+
+def retry_delivery(*, ids) -> list[int]:
+    """Give failed or waiting messages a fresh set of attempts and hand them to the worker now.
+
+    Rows already sent, or held by a delivery under way, are left alone. Returns the ids reset.
+    """
+    now = timezone.now()
+    rows = Notification.objects.filter(id__in=ids, sent_at=None)
+    rows = rows.filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+    with transaction.atomic():
+        reset = list(rows.select_for_update().values_list("id", flat=True))
+        Notification.objects.filter(id__in=reset).update(
+            failed_at=None, attempts=0, next_attempt_at=None, claimed_until=None
+        )
+        transaction.on_commit(lambda: enqueue_delivery(reset))
+    return reset
 
 
 def _html(notification) -> str:
@@ -133,11 +247,17 @@ def _headers(notification):
 
 
 def unsent_ids(*, older_than, now=None, limit=500):
-    """Rows still unsent since before ``older_than`` that no live delivery holds."""
+    """Rows still unsent since before ``older_than`` that no live delivery holds.
+
+    Given-up rows are left for an admin. A row waiting for a retry is left to it until
+    that retry is as late as a fresh row would be (``older_than``): taking it sooner would
+    cut the backoff short and start a second retry chain beside the scheduled one.
+    """
     now = now or timezone.now()
     return list(
-        Notification.objects.filter(sent_at=None, created_at__lt=older_than)
+        Notification.objects.filter(sent_at=None, failed_at=None, created_at__lt=older_than)
         .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+        .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lt=older_than))
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )

@@ -7,9 +7,24 @@ from django.utils import timezone
 from notifications import services
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
-def deliver_notification(notification_id):
-    services.deliver(notification_id)
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def deliver_notification(self, notification_id):
+    """Deliver one outbox row; after a transient failure, retry when the row says.
+
+    The row, not Celery's retry count, decides: ``deliver`` has recorded the failure with
+    the capped, jittered time of the next attempt, or given the message up after the
+    policy's last attempt (then nothing retries it until an admin does). Other errors are
+    not retried here; the outbox sweep takes the row again once its retry time has passed.
+    """
+    try:
+        # A retry's countdown ends at the row's retry time (by this worker's clock), so it
+        # finds the row due; a stray task that comes sooner leaves the row to that retry.
+        services.deliver(notification_id, wait_for_retry_time=True)
+    except OSError as exc:  # SMTP refusals (SMTPException is an OSError), resets, timeouts
+        retry_in = services.retry_in(notification_id)
+        if retry_in is None:
+            return  # given up (logged by the service), or sent by someone else meanwhile
+        raise self.retry(exc=exc, countdown=retry_in)
 
 
 @shared_task(acks_late=True)

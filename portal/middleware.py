@@ -3,8 +3,10 @@
 """
 
 import logging
+import sys
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -53,15 +55,47 @@ def database_unavailable_response(request):
     return response
 
 
+# Where the receiver below leaves a database error raised by a middleware inside this one.
+_NOTED_ERROR = "_portal_database_error"
+
+
+def _note_database_error(sender, request=None, **kwargs):
+    """got_request_exception receiver: Django is about to answer 500 for this error."""
+    exc = sys.exc_info()[1]
+    if request is not None and is_database_unavailable(exc):
+        setattr(request, _NOTED_ERROR, exc)
+
+
 class DatabaseUnavailableMiddleware:
+    """503 with Retry-After instead of 500 when the database is down or a bounded wait ran out.
+
+    An error reaches this layer three ways. From the view: ``process_exception``. From a
+    middleware inside this one, before any view runs (django-auditlog and the auth
+    middleware load a signed-in user's session from the database): Django turns it into
+    a 500 at that layer, and the receiver above has noted why. And from the 500 page
+    itself, whose context processors read the database too, so that rendering it fails
+    again and the error rises to ``__call__``.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
+        got_request_exception.connect(_note_database_error, dispatch_uid="portal.middleware.note_database_error")
 
     def __call__(self, request):
-        return self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except (OperationalError, InterfaceError) as exc:
+            return self._unavailable(request, exc)
+        noted = getattr(request, _NOTED_ERROR, None)
+        if noted is not None and response.status_code == 500:
+            return self._unavailable(request, noted)
+        return response
 
     def process_exception(self, request, exception):
         if is_database_unavailable(exception):
-            logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exception)
-            return database_unavailable_response(request)
+            return self._unavailable(request, exception)
         return None
+
+    def _unavailable(self, request, exc):
+        logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exc)
+        return database_unavailable_response(request)

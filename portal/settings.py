@@ -81,8 +81,34 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The pause ends 15 minutes after the failure that started it, as the locked-out page says:
+# trying again meanwhile (the user, impatient, with the right password) does not restart it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+
+
+def axes_client_address(request):
+    """The address sign-in throttling counts failures against: the client's, never a proxy's.
+
+    Behind AXES_PROXY_COUNT trusted proxies (each appending the address it saw to
+    X-Forwarded-For), that is the AXES_PROXY_COUNT-th entry from the right: entries further
+    left come from the client and may be forged. Without proxies, REMOTE_ADDR. Counting the
+    proxy's own address instead would put every user behind one address, and five wrong
+    passwords from anywhere would lock that username out for everyone.
+    """
+    from django.conf import settings
+
+    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
+AXES_CLIENT_IP_CALLABLE = axes_client_address
 AXES_VERBOSE = False
 
 # Content-Security-Policy: no inline script anywhere, scripts and styles from our own origin.
@@ -129,7 +155,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bounded waits: a request blocked on a row lock or a runaway query fails cleanly
     # (and is retried by the user) instead of piling up workers.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    DATABASES["default"]["OPTIONS"]["options"] = (
         f"-c lock_timeout={env.int('DATABASE_LOCK_TIMEOUT_MS', default=5000)} "
         f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=30000)}"
     )
@@ -243,6 +270,12 @@ CELERY_TASK_PUBLISH_RETRY = False
 # (longer than any delivery can take: the task's hard time limit). Tests shorten them.
 PORTAL_SWEEP_SECONDS = env.float("PORTAL_SWEEP_SECONDS", default=60)
 PORTAL_REDELIVER_AFTER_SECONDS = env.float("PORTAL_REDELIVER_AFTER_SECONDS", default=60)
+# Delivery retries: the n-th failed send waits min(cap, base * 2**(n-1)) s, jittered down to half;
+# after PORTAL_DELIVERY_MAX_ATTEMPTS failures the message is marked failed for an admin to retry.
+# Keep the cap well under the Redis visibility timeout (3600 s): a retry is a broker ETA.
+PORTAL_DELIVERY_RETRY_BASE_SECONDS = env.float("PORTAL_DELIVERY_RETRY_BASE_SECONDS", default=30)
+PORTAL_DELIVERY_RETRY_CAP_SECONDS = env.float("PORTAL_DELIVERY_RETRY_CAP_SECONDS", default=600)
+PORTAL_DELIVERY_MAX_ATTEMPTS = env.int("PORTAL_DELIVERY_MAX_ATTEMPTS", default=10)
 PORTAL_CLAIM_LEASE_SECONDS = env.float("PORTAL_CLAIM_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 CELERY_BEAT_SCHEDULE = {
     "redeliver-unsent-notifications": {
@@ -282,19 +315,47 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Cases and escalations both have a "status": name their enums, so the schema is stable
+    # and `check --deploy --fail-level WARNING` sees no naming collision (drf_spectacular.W001).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "EscalationStatusEnum": "escalations.models.EscalationStatus",
+    },
 }
 
+# Browser protections, in every mode: scripts cannot read the session cookie, cookies are
+# not sent on cross-site subrequests or POSTs, no framing, no MIME sniffing, and no
+# referrer leaves the site.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script of ours reads the CSRF cookie (forms carry the token; the API docs get it in
+# their served script), so page scripts may not read it either.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS = []
 if not DEBUG:
+    # Production is HTTPS only. DJANGO_SECURE_COOKIES=false is the one switch for running
+    # with DEBUG off over plain HTTP (the test suite, CI's live server, docker compose on a
+    # laptop): it turns off secure cookies and, unless said otherwise, the HTTPS redirect.
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+    # HSTS is sent on HTTPS responses only. One year, subdomains included: the portal is
+    # never meant to be reached over HTTP once a browser has seen it over HTTPS.
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # security.W021 asks for HSTS preload. Being on the browsers' preload list binds the
+        # whole registered domain, subdomains the portal does not own included, and takes
+        # months to undo: that is the domain owner's decision (DJANGO_HSTS_PRELOAD=true),
+        # not a default.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+    # The TLS-terminating proxy says the request came over HTTPS (it must set or strip
+    # X-Forwarded-Proto); otherwise the redirect would loop.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -9,6 +9,10 @@ urlpatterns = [
     path("review/report/", include("escalations.report_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Changing the password keeps this session (update_session_auth_hash) and signs out
+    # every other one: their stored password hash no longer matches.
+    path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("api/v1/", include(("portal.api_urls", "api"))),
     path("admin/", admin.site.urls),
 ]

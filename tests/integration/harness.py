@@ -7,20 +7,27 @@ are attached to a failing test's report.
 """
 
 import atexit
+import glob
+import http.cookiejar
 import json
 import os
+import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg2
 import redis
 from django.conf import settings
 
@@ -67,15 +74,17 @@ def _kill_leftovers():
 
 
 class ManagedProcess:
-    def __init__(self, name, argv, *, env, log_path: Path, is_ready):
+    def __init__(self, name, argv, *, env, log_path: Path, is_ready, user=None):
         self.name = name
         self.argv = argv
         self.env = env
         self.log_path = log_path
         self.is_ready = is_ready
+        self.user = user  # run as this user (PostgreSQL refuses to run as root)
         self.popen = None
         # True from start() until a deliberate stop() or kill(): an exit in between is a crash.
         self.wanted = False
+        self.stopping = False  # SIGTERM sent to the current process
 
     def start(self):
         assert not self.is_running(), f"{self.name} is already running"
@@ -90,9 +99,11 @@ class ManagedProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: see stop() and kill()
+                user=self.user,
             )
         _started_groups.add(self.popen.pid)
         self.wanted = True
+        self.stopping = False
         return self
 
     @property
@@ -117,13 +128,19 @@ class ManagedProcess:
         except (ProcessLookupError, PermissionError):
             pass  # the whole group is gone already
 
+    def request_stop(self):
+        """SIGTERM to the leader, once, without waiting: lets several processes shut down side by side."""
+        if self.popen is not None and self.popen.poll() is None and not self.stopping:
+            self.stopping = True
+            self.popen.terminate()
+
     def stop(self, timeout=STOP_TIMEOUT):
         """Terminate (SIGTERM to the leader, which shuts its children down), then kill the group."""
         self.wanted = False
         if self.popen is None:
             return
         if self.popen.poll() is None:
-            self.popen.terminate()
+            self.request_stop()
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -183,6 +200,98 @@ class RedisServer(ManagedProcess):
             if client.llen("celery"):
                 return False
         return not (self.unacked_tags() - set(abandoned))
+
+
+def _postgres_bin_dir() -> Path:
+    """PG_BIN if set, else the newest /usr/lib/postgresql/<version>/bin, else wherever PATH finds initdb."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if candidates:
+        return Path(candidates[-1]).parent
+    found = shutil.which("initdb")
+    if not found:
+        raise RuntimeError("No PostgreSQL server binaries: set PG_BIN to the directory holding initdb and postgres")
+    return Path(found).parent
+
+
+class PostgresServer(ManagedProcess):
+    """A private PostgreSQL cluster: initdb'd into a fresh directory, run in the foreground on its own port.
+
+    The postmaster is this process's child in its own process group, like every other
+    process here, instead of a daemon that ``pg_ctl start`` would leave behind. ``stop()``
+    is ``pg_ctl stop -m fast``: SIGINT, which ends every session and shuts down cleanly.
+    PostgreSQL refuses to run as root, so under root it runs as the ``postgres`` user, in a
+    directory of its own (pytest's tmp_path is private to root).
+    """
+
+    def __init__(self, *, log_path: Path):
+        self.bin_dir = _postgres_bin_dir()
+        self.port = free_port()
+        user = None
+        if os.geteuid() == 0:
+            user = os.environ.get("PG_USER", "postgres")
+        self.workdir = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+        if user:
+            entry = pwd.getpwnam(user)
+            os.chown(self.workdir, entry.pw_uid, entry.pw_gid)
+        self.data_dir = self.workdir / "data"
+        argv = [
+            str(self.bin_dir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+            "-k", str(self.workdir), "-c", "listen_addresses=127.0.0.1",
+            # A throwaway cluster: durability buys nothing here and costs time.
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+        ]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        super().__init__("postgres", argv, env=env, log_path=log_path, is_ready=self.accepts_connections, user=user)
+
+    def initdb(self):
+        subprocess.run(
+            [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
+             "-E", "UTF8", "--no-sync", "--no-instructions"],
+            check=True, env=self.env, user=self.user, cwd=self.workdir,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=START_TIMEOUT,
+        )  # fmt: skip
+        return self
+
+    def url(self, dbname="postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def connect(self, dbname="postgres"):
+        return psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=dbname, connect_timeout=2)
+
+    def accepts_connections(self) -> bool:
+        try:
+            self.connect().close()
+            return True
+        except psycopg2.OperationalError:
+            return False
+
+    def create_database(self, name):
+        connection = self.connect()
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            connection.close()
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Fast shutdown (what ``pg_ctl stop -m fast`` sends), then make sure the group is gone."""
+        self.wanted = False
+        if self.popen is None:
+            return
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        super().stop(timeout)
+
+    def remove(self):
+        """Delete the cluster's files (call once it is stopped)."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def log_contains(process, text):
@@ -273,13 +382,24 @@ class Stack:
         ]  # fmt: skip
         return self._add("beat", argv, lambda p: log_contains(p, "Sending due task"))
 
-    def web(self):
+    def web(self, *, workers=2, **env_overrides):
         argv = [
             sys.executable, "-m", "gunicorn", "portal.wsgi:application",
-            "-b", f"127.0.0.1:{self.web_port}", "-w", "2",
+            "-b", f"127.0.0.1:{self.web_port}", "-w", str(workers),
             "--graceful-timeout", "5", "--access-logfile", "-",
         ]  # fmt: skip
-        return self._add("web", argv, lambda p: http_answers(f"{self.base_url}/api/v1/cases/"))
+        return self._add("web", argv, lambda p: http_answers(f"{self.base_url}/api/v1/cases/"), **env_overrides)
+
+    def manage(self, *args, timeout=60, **env_overrides) -> str:
+        """Run ``manage.py`` with the stack's environment (plus overrides); return its output, fail loudly."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR, env={**self.env, **env_overrides}, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if result.returncode:
+            raise AssertionError(f"manage.py {args[0]} exited with {result.returncode}:\n{result.stderr[-4000:]}")
+        return result.stdout
 
     def start(self, *processes):
         """Start the processes together and wait until each is ready (they boot Django in parallel)."""
@@ -305,7 +425,11 @@ class Stack:
         return self.redis.queue_is_drained(self.abandoned_tags)
 
     def stop_all(self):
-        # Everything that talks to the database or the broker first, the broker last.
+        # Everything that talks to the database or the broker first (side by side: each
+        # takes a second or two to shut down), the servers last.
+        clients = [p for p in reversed(self.processes) if not isinstance(p, RedisServer | PostgresServer)]
+        for process in clients:
+            process.request_stop()
         for process in reversed(self.processes):
             process.stop()
 
@@ -343,6 +467,11 @@ class Stack:
 
     def api(self, method, path, *, token, payload=None, timeout=30):
         """(status, JSON body) of one API request with token auth; HTTP errors are returned, not raised."""
+        status, _, body = self.api_response(method, path, token=token, payload=payload, timeout=timeout)
+        return status, body
+
+    def api_response(self, method, path, *, token, payload=None, timeout=30):
+        """(status, headers, JSON body, or text if not JSON) of one API request with token auth."""
         request = urllib.request.Request(
             self.base_url + path,
             data=json.dumps(payload).encode() if payload is not None else None,
@@ -355,13 +484,13 @@ class Stack:
         )
         try:
             with OPENER.open(request, timeout=timeout) as response:
-                return response.status, json.loads(response.read() or b"null")
+                return response.status, response.headers, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             body = error.read()
             try:
-                return error.code, json.loads(body)
+                return error.code, error.headers, json.loads(body)
             except ValueError:
-                return error.code, body.decode(errors="replace")
+                return error.code, error.headers, body.decode(errors="replace")
 
 
 NOTIFICATION_HEADER = re.compile(rb"^X-Portal-Notification: *(\S+)[ \t]*\r?$", re.MULTILINE)
@@ -376,3 +505,50 @@ def mail_counts(mail_dir: Path) -> Counter:
             continue
         counts.update(key.decode() for key in NOTIFICATION_HEADER.findall(data))
     return counts
+
+
+class BrowserSession:
+    """Pages as a browser sees them: cookies kept, CSRF token sent back, redirects not followed.
+
+    ``request`` returns (status, headers, body text); HTTP errors are returned, not raised.
+    """
+
+    class _NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.cookies), self._NoRedirects
+        )
+
+    def cookie(self, name):
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+    def request(self, method, path, *, form=None, timeout=30):
+        data = None
+        headers = {"Accept": "text/html"}
+        if form is not None:
+            data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.cookie("csrftoken") or ""}, doseq=True)
+            data = data.encode()
+            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Referer": self.base_url + path})
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
+        try:
+            with self.opener.open(request, timeout=timeout) as response:
+                return response.status, response.headers, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read().decode(errors="replace")
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, form, **kwargs):
+        return self.request("POST", path, form=form, **kwargs)
+
+    def sign_in(self, login_path, username, password):
+        """GET the sign-in form (for the CSRF cookie), POST the credentials; True when redirected onwards."""
+        self.get(login_path)
+        status, headers, _ = self.post(login_path, {"username": username, "password": password})
+        return status == 302 and self.cookie("sessionid") is not None
