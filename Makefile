@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PORT ?= 8000
 
-.PHONY: run test lint install
+.PHONY: run test lint install bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -20,3 +20,9 @@ test:
 
 lint: install
 	$(VENV)/bin/python -m ruff check .
+
+# make bench: bench/run.py against the local PostgreSQL and Redis; prints the table, writes BENCHMARKS.md.
+# BENCH_ARGS=--quick for a ~2-minute smoke run (report in var/bench/BENCHMARKS-quick.md).
+bench: install
+	command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
