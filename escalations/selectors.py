@@ -34,6 +34,10 @@ def review_queue(
         queue = queue.filter(case__organization__region=region)
     if assigned_to_me:
         queue = queue.filter(assignee=user)
+    if status:
+        # One status (the page's default is pending): a plain deadline order lets PostgreSQL
+        # walk the partial deadline index and stop after a page, instead of sorting them all.
+        return queue.order_by("review_due_at", "id")
     return queue.annotate(
         pending_first=Case(When(status=EscalationStatus.PENDING, then=Value(0)), default=Value(1))
     ).order_by("pending_first", "review_due_at", "id")

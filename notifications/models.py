@@ -60,6 +60,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["created_at"], condition=Q(sent_at=None, failed_at=None), name="unsent_by_created"),
             models.Index(fields=["recipient", "-created_at"]),
+            # The bell's unread count on every page: only unread rows are in it.
+            models.Index(fields=["recipient"], condition=Q(read_at=None), name="unread_by_recipient"),
         ]
 
     def __str__(self):
