@@ -4,7 +4,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DJANGO_SECRET_KEY=build-only-secret-key-not-used-at-runtime-000000 python manage.py collectstatic --noinput -v0
+RUN python manage.py collectstatic --noinput -v0
 RUN useradd --create-home portal
 USER portal
 EXPOSE 8000

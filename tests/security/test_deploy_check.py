@@ -143,7 +143,7 @@ def test_plain_http_test_runs_switch_off_secure_cookies_and_the_redirect_togethe
 def test_production_refuses_to_start_without_a_real_secret_key(production_env):
     del production_env["DJANGO_SECRET_KEY"]
 
-    result = manage(production_env, "check")
+    result = manage(production_env, "check", "--deploy")
 
     assert result.returncode != 0
     assert "Set DJANGO_SECRET_KEY" in result.stderr
