@@ -225,11 +225,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        # Broadcast/control messages (worker pings); kombu's default is ./control in the cwd.
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
         # The file broker is polled: look often, so a message waits a tenth of a second.
         "polling_interval": 0.1,
     }
     _queue_dir.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "broker-control").mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
