@@ -16,6 +16,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_calendar_map():
+    # Each test's calendars are its own: the process's calendar map must not outlive them.
+    from escalations.selectors import forget_calendars_now
+
+    forget_calendars_now()
+    yield
+    forget_calendars_now()
+
+
 @pytest.fixture
 def region(db):
     return RegionFactory(name="EMEA")

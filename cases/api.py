@@ -1,12 +1,13 @@
 """Customer-facing case API. Views validate, call a service, serialize: nothing more."""
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import selectors, services
+from cases.models import Case
 from cases.serializers import (
     CaseCreateSerializer,
     CaseFilterSerializer,
@@ -35,9 +36,17 @@ def error_responses(*statuses) -> dict:
     return {status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status]) for status in statuses}
 
 
-def get_visible_case(request, case_id):
-    """The case if this user may see it; 404 otherwise, never a hint that it exists."""
-    return get_object_or_404(selectors.case_with_escalations(selectors.visible_cases(request.user)), pk=case_id)
+def get_visible_case(request, case_id, cases=None):
+    """The case if this user may see it; 404 otherwise, never a hint that it exists.
+
+    ``cases`` says what to load with it; by default its escalations, which CaseSerializer shows.
+    """
+    if cases is None:
+        cases = selectors.case_with_escalations(selectors.cases_to_show())
+    case = selectors.visible_case(request.user, case_id, cases)
+    if case is None:
+        raise Http404("No such case.")
+    return case
 
 
 class CaseListCreateApi(generics.GenericAPIView):
@@ -100,8 +109,11 @@ class CaseCommentsApi(generics.GenericAPIView):
 class EscalationEligibilityApi(APIView):
     @extend_schema(responses={200: EligibilitySerializer, **error_responses(403, 404)})
     def get(self, request, case_id):
-        case = get_visible_case(request, case_id)
-        verdict = escalation_services.check_eligibility(case, request.user)
+        # The case comes with the membership and the escalation window: the check then reads
+        # only the current escalation.
+        cases = escalation_services.with_escalation_window(Case.objects.select_related("organization__tier"))
+        case = get_visible_case(request, case_id, cases)
+        verdict = escalation_services.check_eligibility(case, request.user, is_member=case.is_member)
         return Response(EligibilitySerializer(verdict).data)
 
 

@@ -1,9 +1,9 @@
 """Reads: which cases a user may see, and the lists built on that."""
 
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
 
-from cases.models import Case, CaseComment
+from cases.models import Case, CaseComment, Organization
 from escalations.roles import is_escalation_staff
 
 SORTS = {
@@ -15,12 +15,37 @@ SORTS = {
 }
 
 
+def cases_to_show() -> QuerySet[Case]:
+    """Cases with what every case page and API answer shows: organization, tier, requester."""
+    return Case.objects.select_related("organization__tier", "requester")
+
+
 def visible_cases(user) -> QuerySet[Case]:
     """Staff see every case; a customer sees the cases of their own organizations only."""
-    cases = Case.objects.select_related("organization__tier", "requester")
+    cases = cases_to_show()
     if is_escalation_staff(user):
         return cases
     return cases.filter(organization__members=user)
+
+
+def with_membership(cases: QuerySet[Case], user) -> QuerySet[Case]:
+    """``cases`` annotated with ``is_member``: whether ``user`` belongs to the case's organization."""
+    if not user.is_authenticated:
+        return cases.annotate(is_member=Value(False))
+    memberships = Organization.members.through.objects.filter(organization=OuterRef("organization"), user=user.pk)
+    return cases.annotate(is_member=Exists(memberships))
+
+
+def visible_case(user, case_id, cases: QuerySet[Case]) -> Case | None:
+    """The case among ``cases`` if ``user`` may see it (the rule of visible_cases), else None.
+
+    The case comes annotated with ``is_member`` (with_membership): read in the case's own
+    query, it spares a member the query on whether they are escalation staff.
+    """
+    case = with_membership(cases, user).filter(pk=case_id).first()
+    if case is None or not (case.is_member or is_escalation_staff(user)):
+        return None
+    return case
 
 
 def visible_comments(case, user) -> QuerySet[CaseComment]:

@@ -143,9 +143,16 @@ def comment_create(*, case, user, body, public=True, now=None) -> CaseComment:
     return comment
 
 
+def system_comment_build(*, case, body, now) -> CaseComment:
+    """An unsaved system comment, for a caller that writes it with others in one INSERT."""
+    return CaseComment(case=case, kind=CommentKind.SYSTEM, public=True, body=body, created_at=now)
+
+
 def system_comment_create(*, case, body, now) -> CaseComment:
     """A public line in the thread from the portal itself (escalations, decisions, changes)."""
-    return CaseComment.objects.create(case=case, kind=CommentKind.SYSTEM, public=True, body=body, created_at=now)
+    comment = system_comment_build(case=case, body=body, now=now)
+    comment.save(force_insert=True)
+    return comment
 
 
 def _page_on_call(case, now):

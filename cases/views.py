@@ -19,12 +19,11 @@ from portal.errors import DomainError, InvalidInput
 
 
 def _visible_case(request, case_id):
-    case = (
-        selectors.case_with_escalations(selectors.visible_cases(request.user))
-        .select_related("organization__region", "organization__csm")
-        .filter(pk=case_id)
-        .first()
+    """The case with its escalations and escalation window (404 if the user may not see it)."""
+    cases = selectors.case_with_escalations(
+        selectors.cases_to_show().select_related("organization__region", "organization__csm")
     )
+    case = selectors.visible_case(request.user, case_id, escalation_services.with_escalation_window(cases))
     if case is None:
         raise Http404("No such case.")
     return case
@@ -94,8 +93,10 @@ def case_detail(request, case_id):
 
 def _detail_context(request, case, *, comment_form=None):
     now = timezone.now()
-    verdict = escalation_services.check_eligibility(case, request.user, now)
-    escalations = list(case.escalations.all())
+    escalations = list(case.escalations.all())  # prefetched, ordered by level
+    verdict = escalation_services.check_eligibility(
+        case, request.user, now, is_member=case.is_member, escalations=escalations
+    )
     is_staff_view = is_escalation_staff(request.user)
     if is_staff_view:
         # Staff only: it names every recipient. One query for all the case's escalations.
@@ -111,7 +112,7 @@ def _detail_context(request, case, *, comment_form=None):
         "comments": selectors.visible_comments(case, request.user),
         "comment_form": comment_form or CommentForm(),
         "priority_form": PriorityForm(initial={"customer_priority": case.customer_priority}),
-        "is_member": case.organization.members.filter(pk=request.user.pk).exists(),
+        "is_member": case.is_member,
         "is_staff_view": is_staff_view,
         "is_outage": case.severity == Severity.OUTAGE,
     }
@@ -160,7 +161,10 @@ def escalate(request, case_id):
     """The Escalate Case form (GET) and its submission (POST)."""
     case = _visible_case(request, case_id)
     now = timezone.now()
-    verdict = escalation_services.check_eligibility(case, request.user, now)
+    previous = list(case.escalations.all())  # prefetched
+    verdict = escalation_services.check_eligibility(
+        case, request.user, now, is_member=case.is_member, escalations=previous
+    )
     if not verdict.eligible:
         messages.error(request, verdict.message)
         return redirect(case)
@@ -189,7 +193,7 @@ def escalate(request, case_id):
             "form": form,
             "eligibility": verdict,
             "level": level,
-            "previous": list(case.escalations.all()),
+            "previous": previous,
             "due_if_now": escalation_services.review_due_at(case, level, now),
         },
         status=400 if form.errors else 200,

@@ -1,5 +1,6 @@
 """Escalation staff API: the review queue, one escalation, decision, claim, resolve, RCA."""
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,9 +10,8 @@ from rest_framework.views import APIView
 
 from cases.api import error_responses
 from cases.models import Case
-from cases.selectors import case_with_escalations
 from escalations import review, selectors, services
-from escalations.models import Escalation
+from escalations.models import Escalation, EscalationStatus
 from escalations.roles import is_escalation_staff
 from escalations.serializers import (
     AssignSerializer,
@@ -19,8 +19,10 @@ from escalations.serializers import (
     EscalationDetailSerializer,
     QueueEscalationSerializer,
     QueueFilterSerializer,
+    QueueValues,
     RcaInputSerializer,
     RcaSerializer,
+    queue_rows,
 )
 
 
@@ -30,25 +32,28 @@ class IsEscalationStaff(permissions.BasePermission):
 
 
 def _detail(escalation_id):
-    escalations = Escalation.objects.select_related(
-        "case__organization__tier",
-        "case__organization__region",
-        "requested_by",
-        "assignee",
-        "reviewed_by",
-        "rca__completed_by",
+    """The escalation with its case and the case's escalation history, each with its people.
+
+    Two queries of few joins each: PostgreSQL's planning time grows fast with the tables
+    joined (~4 ms to plan the one query that joined them all, at 100k cases).
+    """
+    history = Escalation.objects.select_related("requested_by", "reviewed_by", "assignee", "rca__completed_by")
+    case = get_object_or_404(
+        Case.objects.select_related("organization__tier", "requester").prefetch_related(
+            Prefetch("escalations", queryset=history.order_by("level"))
+        ),
+        escalations=escalation_id,
     )
-    escalation = get_object_or_404(escalations, pk=escalation_id)
-    # The case with its escalation history, prefetched once.
-    escalation.case = case_with_escalations(Case.objects.select_related("organization__tier", "requester")).get(
-        pk=escalation.case_id
-    )
-    return escalation
+    # The prefetch points each escalation's case at ``case``.
+    return next(escalation for escalation in case.escalations.all() if escalation.pk == escalation_id)
 
 
 def _detail_response(escalation_id, status_code=status.HTTP_200_OK):
-    context = {"calendars": selectors.calendar_map(), "now": timezone.now()}
-    return Response(EscalationDetailSerializer(_detail(escalation_id), context=context).data, status=status_code)
+    escalation = _detail(escalation_id)
+    # Only a pending escalation shows the business time left: no calendars for the others.
+    calendars = selectors.calendar_map() if escalation.status == EscalationStatus.PENDING else None
+    context = {"calendars": calendars, "now": timezone.now()}
+    return Response(EscalationDetailSerializer(escalation, context=context).data, status=status_code)
 
 
 class EscalationQueueApi(generics.GenericAPIView):
@@ -62,9 +67,10 @@ class EscalationQueueApi(generics.GenericAPIView):
     def get(self, request):
         filters = QueueFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.review_queue(user=request.user, **filters.validated_data))
-        context = {"calendars": selectors.calendar_map(), "now": timezone.now()}
-        return self.get_paginated_response(QueueEscalationSerializer(page, many=True, context=context).data)
+        queue = selectors.review_queue(user=request.user, **filters.validated_data)
+        page = self.paginate_queryset(QueueValues(queue))
+        rows = queue_rows(page, calendars=selectors.calendar_map(), now=timezone.now())
+        return self.get_paginated_response(rows)
 
 
 class EscalationDetailApi(APIView):
@@ -83,7 +89,10 @@ class EscalationDecisionApi(APIView):
         responses={200: EscalationDetailSerializer, **error_responses(400, 403, 404, 409, 413)},
     )
     def post(self, request, escalation_id):
-        escalation = get_object_or_404(Escalation, pk=escalation_id)
+        # What decide() reads of it; the answer is read afresh once the decision is committed.
+        escalation = get_object_or_404(
+            Escalation.objects.select_related("case__organization__region", "requested_by"), pk=escalation_id
+        )
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.decide(escalation, request.user, **data.validated_data)

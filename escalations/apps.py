@@ -6,7 +6,9 @@ class EscalationsConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django.db.models.signals import post_delete, post_save
 
+        from cases.models import Region
         from escalations.models import (
             BusinessCalendar,
             Escalation,
@@ -15,6 +17,7 @@ class EscalationsConfig(AppConfig):
             Holiday,
             RootCauseAnalysis,
         )
+        from escalations.selectors import forget_calendars
 
         # The rules: every admin change is recorded with its actor (AuditlogMiddleware)
         # and the values before and after, many-to-many changes included.
@@ -29,3 +32,10 @@ class EscalationsConfig(AppConfig):
         # their rows with auditlog's signals off, so nothing is recorded twice.
         auditlog.register(Escalation)
         auditlog.register(RootCauseAnalysis)
+
+        # The calendar map each process keeps (escalations.selectors.calendar_map).
+        for model in (BusinessCalendar, Holiday, Region):
+            post_save.connect(forget_calendars, sender=model, dispatch_uid=f"forget_calendars_{model.__name__}_save")
+            post_delete.connect(
+                forget_calendars, sender=model, dispatch_uid=f"forget_calendars_{model.__name__}_delete"
+            )

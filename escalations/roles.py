@@ -1,6 +1,7 @@
 """Who is escalation staff, and who answers each level. Group names are seeded by migration."""
 
 from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
 
 ESCALATION_MANAGERS = "Escalation Managers"
 SUPPORT_MANAGEMENT = "Support Management"
@@ -9,30 +10,38 @@ ON_CALL = "On-call"
 STAFF_GROUP_NAMES = (ESCALATION_MANAGERS, SUPPORT_MANAGEMENT, VP_OF_SUPPORT, ON_CALL)
 
 
+def _memberships(user) -> tuple[frozenset[int], bool]:
+    """(group ids, whether a group makes the user escalation staff): one query per user object.
+
+    A request reuses its user object, so every role check of the request shares the query.
+    """
+    cached = getattr(user, "_portal_memberships", None)
+    if cached is None:
+        from cases.models import Region
+
+        rows = list(
+            user.groups.annotate(
+                senior=Exists(Region.objects.filter(senior_management=OuterRef("pk")))
+            ).values_list("id", "name", "senior")
+        )
+        cached = (
+            frozenset(group_id for group_id, _, _ in rows),
+            any(name in STAFF_GROUP_NAMES or senior for _, name, senior in rows),
+        )
+        user._portal_memberships = cached
+    return cached
+
+
 def user_group_ids(user) -> frozenset[int]:
     """The user's group ids, loaded once per user object (a request reuses it)."""
-    cached = getattr(user, "_portal_group_ids", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("id", flat=True)) if user.is_authenticated else frozenset()
-        user._portal_group_ids = cached
-    return cached
+    return _memberships(user)[0] if user.is_authenticated else frozenset()
 
 
 def is_escalation_staff(user) -> bool:
     """Members of the staff groups or of any region's Senior Management, and Django staff."""
     if not user.is_authenticated:
         return False
-    if user.is_staff or user.is_superuser:
-        return True
-    cached = getattr(user, "_portal_is_escalation_staff", None)
-    if cached is None:
-        ids = user_group_ids(user)
-        cached = bool(ids) and (
-            Group.objects.filter(id__in=ids, name__in=STAFF_GROUP_NAMES).exists()
-            or Group.objects.filter(id__in=ids, regions__isnull=False).exists()
-        )
-        user._portal_is_escalation_staff = cached
-    return cached
+    return user.is_staff or user.is_superuser or _memberships(user)[1]
 
 
 def responder_group_id(responder: str, case) -> int | None:

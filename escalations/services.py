@@ -5,15 +5,17 @@ transaction; notifications are outbox rows written in that transaction.
 """
 
 from datetime import datetime, timedelta
+from functools import partial
+from operator import attrgetter
 
 from auditlog.context import disable_auditlog
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, CaseComment, CommentKind
-from cases.services import system_comment_create
+from cases.services import system_comment_build, system_comment_create
 from escalations import audit
 from escalations import eligibility as rules
 from escalations.business_hours import add_business_hours
@@ -30,7 +32,7 @@ from escalations.models import (
     Responder,
 )
 from escalations.roles import is_responder
-from notifications.services import notify
+from notifications.services import notifications_build, notify, outbox_write
 from portal.errors import DomainError, InvalidInput
 
 
@@ -63,24 +65,57 @@ def current_escalation(case) -> Escalation | None:
     return Escalation.objects.filter(case=case).order_by("-level").first()
 
 
-def check_eligibility(case, user, now: datetime | None = None) -> Eligibility:
-    now = now or timezone.now()
-    organization = case.organization
-    is_member = user.is_authenticated and organization.members.filter(pk=user.pk).exists()
-    window = (
-        EscalationWindow.objects.filter(severity=case.severity, tier_id=organization.tier_id)
+def with_escalation_window(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """``cases`` annotated with ``escalation_window_wait``, the wait before a case may be
+    escalated (None when no window is configured): check_eligibility then need not query it."""
+    window = EscalationWindow.objects.filter(severity=OuterRef("severity"), tier=OuterRef("organization__tier"))
+    return cases.annotate(escalation_window_wait=Subquery(window.order_by().values("wait")[:1]))
+
+
+def _escalation_window(case) -> timedelta | None:
+    if hasattr(case, "escalation_window_wait"):  # loaded through with_escalation_window
+        return case.escalation_window_wait
+    return (
+        EscalationWindow.objects.filter(severity=case.severity, tier_id=case.organization.tier_id)
+        .order_by()
         .values_list("wait", flat=True)
         .first()
     )
-    current = current_escalation(case)
+
+
+def _current_escalation(case, escalations) -> rules.CurrentEscalation | None:
+    """The facts of the highest-level escalation: from ``escalations`` when loaded, else one query."""
+    if escalations is not None:
+        current = max(escalations, key=attrgetter("level"), default=None)
+        return rules.CurrentEscalation(current.level, current.status, current.review_due_at) if current else None
+    row = (
+        Escalation.objects.filter(case=case).order_by("-level").values_list("level", "status", "review_due_at").first()
+    )
+    return rules.CurrentEscalation(*row) if row else None
+
+
+def check_eligibility(
+    case, user, now: datetime | None = None, *, is_member: bool | None = None, escalations=None
+) -> Eligibility:
+    """May ``user`` escalate ``case`` at ``now``? The first rule that says no, or the next level.
+
+    What the caller has already loaded is not queried again: ``is_member``, whether ``user``
+    belongs to the case's organization (cases.selectors.visible_case reads it with the case);
+    ``escalations``, all of the case's escalations (a page showing the history has them); the
+    escalation window, when the case was loaded through with_escalation_window.
+    """
+    now = now or timezone.now()
+    organization = case.organization
+    if is_member is None:
+        is_member = user.is_authenticated and organization.members.filter(pk=user.pk).exists()
     facts = rules.EligibilityFacts(
         is_member=is_member,
         case_status=case.status,
         severity=case.severity,
         created_at=case.created_at,
         tier_name=organization.tier.name,
-        wait=window,
-        current=(rules.CurrentEscalation(current.level, current.status, current.review_due_at) if current else None),
+        wait=_escalation_window(case),
+        current=_current_escalation(case, escalations),
         now=now,
     )
     return rules.evaluate(facts)
@@ -141,22 +176,27 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
     the backstop for databases that cannot lock rows.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        # Lock the bare row: FOR UPDATE cannot cover the nullable side of the joins below.
-        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
-        case = Case.objects.select_related(
-            "organization__tier", "organization__region", "organization__csm", "requester"
-        ).get(pk=case.pk)
-        verdict = check_eligibility(case, user, now)
-        if not verdict.eligible:
-            raise EscalationRejected(verdict)
-        reason, summary = validate_request(reason, summary)
-        level = EscalationLevel.objects.filter(number=verdict.next_level).first()
-        due_soon_at, due_at = review_deadlines(case, level, now)
-        try:
+    try:
+        with transaction.atomic():
+            # The case row locked, with what the rules, the deadline and the messages read of
+            # its organization. FOR UPDATE OF the case alone: the nullable side of the joins
+            # (region, calendar, CSM) cannot be locked, and need not be. Eligibility is read
+            # below, in statements of their own, so that it sees an escalation committed
+            # while this one waited for the lock.
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("organization__tier", "organization__region__calendar", "organization__csm")
+                .get(pk=case.pk)
+            )
+            verdict = check_eligibility(case, user, now)
+            if not verdict.eligible:
+                raise EscalationRejected(verdict)
+            reason, summary = validate_request(reason, summary)
+            level = EscalationLevel.objects.filter(number=verdict.next_level).first()
+            due_soon_at, due_at = review_deadlines(case, level, now)
             # auditlog's signal would record the creation without its actor outside a
             # request; it is recorded below, once, with the customer as the actor.
-            with transaction.atomic(), disable_auditlog():
+            with disable_auditlog():
                 escalation = Escalation.objects.create(
                     case=case,
                     level=verdict.next_level,
@@ -167,24 +207,37 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
                     review_due_at=due_at,
                     due_soon_at=due_soon_at,
                 )
-        except IntegrityError:
-            raise EscalationRejected(check_eligibility(case, user, now)) from None
-        audit.record_creation(
-            escalation,
-            actor=user,
-            fields=ESCALATION_CREATED_FIELDS,
-            event="escalated",
-            at=now,
-        )
-        system_comment_create(
-            case=case,
-            body=(
-                f"{user.get_full_name() or user.get_username()} escalated this case to Level "
-                f"{escalation.level}. A review is due by {rules.format_instant(escalation.review_due_at)}."
-            ),
-            now=now,
-        )
-        _notify_escalated(escalation, level, now)
+            if escalation.level > 1:
+                # The lower level leaves the review queue: this one is the one to work now.
+                Escalation.objects.filter(case=case, level__lt=escalation.level, superseded_at=None).update(
+                    superseded_at=now
+                )
+            audit.record_creation(
+                escalation,
+                actor=user,
+                fields=ESCALATION_CREATED_FIELDS,
+                event="escalated",
+                at=now,
+            )
+            system_comment_create(
+                case=case,
+                body=(
+                    f"{user.get_full_name() or user.get_username()} escalated this case to Level "
+                    f"{escalation.level}. A review is due by {rules.format_instant(escalation.review_due_at)}."
+                ),
+                now=now,
+            )
+            _notify_escalated(escalation, level, now)
+    except IntegrityError:
+        # The (case, level) unique constraint, the backstop should the lock not hold: someone
+        # escalated first, and the whole transaction is rolled back. Caught out here rather
+        # than in a savepoint around the insert, which would cost two round trips on every
+        # escalation for a race the lock already prevents. Any other integrity error leaves
+        # the case eligible, and is not a rejection.
+        verdict = check_eligibility(case, user, now)
+        if verdict.eligible:
+            raise
+        raise EscalationRejected(verdict) from None
     return escalation
 
 
@@ -203,39 +256,23 @@ def alert_recipients(escalation, level: EscalationLevel | None):
 
 def _notify_escalated(escalation, level, now):
     case = escalation.case
-    context = {"case": case, "escalation": escalation, "level": level}
-    event = f"escalation-{escalation.pk}"
-    alerted = alert_recipients(escalation, level)
-    notify(
-        recipients=alerted,
-        kind="escalation_alert",
-        context=context,
+    build = partial(
+        notifications_build,
+        context={"case": case, "escalation": escalation, "level": level},
         case=case,
         escalation=escalation,
-        event=event,
+        event=f"escalation-{escalation.pk}",
         now=now,
     )
+    alerted = alert_recipients(escalation, level)
+    rows = build(recipients=alerted, kind="escalation_alert")
     csm = case.organization.csm
     if csm and all(user.pk != csm.pk for user in alerted):
         # The article: the account's CSM is informed of every escalation, at every level.
-        notify(
-            recipients=[csm],
-            kind="csm_informed",
-            context=context,
-            case=case,
-            escalation=escalation,
-            event=event,
-            now=now,
-        )
-    notify(
-        recipients=[escalation.requested_by],
-        kind="escalation_received",
-        context=context,
-        case=case,
-        escalation=escalation,
-        event=event,
-        now=now,
-    )
+        rows += build(recipients=[csm], kind="csm_informed")
+    rows += build(recipients=[escalation.requested_by], kind="escalation_received")
+    # The three kinds together: one INSERT, and one message to the broker on commit.
+    outbox_write(rows)
 
 
 RESPONDER_IN_A_SENTENCE = {
@@ -258,6 +295,10 @@ def require_responder(user, escalation, *, action: str) -> EscalationLevel | Non
 def decide(escalation, user, decision, message, now: datetime | None = None) -> Escalation:
     """Accept or decline a pending escalation; the message goes into the case thread.
 
+    ``escalation`` is used as the caller loaded it (load its ``case__organization__region``
+    and ``requested_by`` with it to spare the queries): what is read of it, its level, case
+    and requester, never changes. Returns it with the decision set.
+
     Raises NotResponder when the user does not answer this level and AlreadyDecided
     when someone decided first: the conditional update lets exactly one decision win.
     """
@@ -267,7 +308,6 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
     message = message.strip() if isinstance(message, str) else ""
     if not message:
         raise InvalidInput({"message": "Write the reply the customer will read in the case."})
-    escalation = Escalation.objects.select_related("case__organization__region", "requested_by").get(pk=escalation.pk)
     case = escalation.case
     level = require_responder(user, escalation, action="decide")
     with transaction.atomic():
@@ -276,10 +316,13 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
         )
         if not won:
             raise AlreadyDecided("This escalation has already been decided.")
-        # The values read before the update are the row's: it changed only because it was
-        # still pending, and these fields change only together with that status.
+        # The values before the update are those the caller read, however long ago: the row
+        # changed only because it was still pending, these fields change only together with
+        # that status, and a decided escalation never becomes pending again.
         before = escalation.reviewed_by_id, escalation.reviewed_at, escalation.decision_message
-        escalation.refresh_from_db()
+        # What the update wrote, without reading the row back.
+        escalation.status, escalation.reviewed_by, escalation.reviewed_at = decision, user, now
+        escalation.decision_message = message
         audit.record_change(
             escalation,
             actor=user,
@@ -292,21 +335,25 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
                 "decision_message": (before[2], escalation.decision_message),
             },
         )
-        CaseComment.objects.create(
-            case=case, author=user, kind=CommentKind.REPLY, public=True, body=message, created_at=now
-        )
+        comments = [
+            CaseComment(case=case, author=user, kind=CommentKind.REPLY, public=True, body=message, created_at=now)
+        ]
         kind = "escalation_accepted" if decision == EscalationStatus.ACCEPTED else "escalation_not_accepted"
         if decision == EscalationStatus.NOT_ACCEPTED:
-            system_comment_create(
-                case=case,
-                now=now,
-                body=(
-                    f"Your Level {escalation.level} escalation was not accepted. If you are not "
-                    "satisfied, you can escalate this case again, one level higher."
-                    if escalation.level < rules.MAX_LEVEL
-                    else f"Your Level {escalation.level} escalation was not accepted."
-                ),
+            comments.append(
+                system_comment_build(
+                    case=case,
+                    now=now,
+                    body=(
+                        f"Your Level {escalation.level} escalation was not accepted. If you are not "
+                        "satisfied, you can escalate this case again, one level higher."
+                        if escalation.level < rules.MAX_LEVEL
+                        else f"Your Level {escalation.level} escalation was not accepted."
+                    ),
+                )
             )
+        # The reply, then the automatic line, in one INSERT (in this order: same time, ids ascending).
+        CaseComment.objects.bulk_create(comments)
         notify(
             recipients=[escalation.requested_by],
             kind=kind,

@@ -88,19 +88,24 @@ def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: date
 @staff_required
 def queue(request):
     form = QueueFilterForm(request.GET)
-    escalations = selectors.review_queue(user=request.user, **form.queue_filters())
+    filters = form.queue_filters()
+    escalations = selectors.review_queue(user=request.user, **filters)
     now = timezone.now()
-    page = Paginator(escalations, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's three counts in one pass; the paginator takes the total. On the pending queue
+    # they need no status test, so the queue's index answers them alone.
+    pending = Q() if filters["status"] == EscalationStatus.PENDING else Q(status=EscalationStatus.PENDING)
+    counts = escalations.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=pending & (Q(review_due_at__lte=now) | Q(overdue_at__isnull=False))),
+        unassigned=Count("pk", filter=pending & Q(assignee=None)),
+    )
+    paginator = Paginator(escalations, PAGE_SIZE)
+    paginator.count = counts["total"]
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.with_people(page.object_list)
     calendars = selectors.calendar_map()
     for escalation in page.object_list:
         annotate_for_display(escalation, calendars, now)
-    counts = escalations.aggregate(
-        overdue=Count(
-            "pk",
-            filter=Q(status=EscalationStatus.PENDING) & (Q(review_due_at__lte=now) | Q(overdue_at__isnull=False)),
-        ),
-        unassigned=Count("pk", filter=Q(status=EscalationStatus.PENDING, assignee=None)),
-    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -14,12 +14,18 @@ class NotificationBell:
 
     @cached_property
     def unread(self) -> int:
-        return selectors.unread_count(self._user)
+        """The unread count, up to one more than the badge shows (enough to say "99+")."""
+        return selectors.unread_count(self._user, up_to=self.BADGE_MAX + 1)
 
     @property
     def badge(self) -> str:
-        """What the small badge shows: the count, capped so it stays small ("99+")."""
+        """The count as shown, capped so it stays small ("99+")."""
         return f"{self.BADGE_MAX}+" if self.unread > self.BADGE_MAX else str(self.unread)
+
+    @property
+    def spoken(self) -> str:
+        """The count as a screen reader says it ("more than 99")."""
+        return f"more than {self.BADGE_MAX}" if self.unread > self.BADGE_MAX else str(self.unread)
 
 
 def notification_bell(request):

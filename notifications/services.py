@@ -11,7 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,8 +43,36 @@ def notify(
     event: str,
     now,
     template: str | None = None,
-):
-    """Write one outbox row per distinct active recipient; return their ids.
+) -> list[int]:
+    """Write one outbox row per distinct active recipient, enqueued on commit; return their ids.
+
+    See ``notifications_build`` for the arguments and ``outbox_write`` for the ids.
+    """
+    rows = notifications_build(
+        recipients=recipients,
+        kind=kind,
+        context=context,
+        case=case,
+        escalation=escalation,
+        event=event,
+        now=now,
+        template=template,
+    )
+    return outbox_write(rows)
+
+
+def notifications_build(
+    *,
+    recipients: Iterable,
+    kind: str,
+    context: dict,
+    case=None,
+    escalation=None,
+    event: str,
+    now,
+    template: str | None = None,
+) -> list[Notification]:
+    """One unsaved outbox row per distinct active recipient, its subject and body rendered.
 
     ``template`` names the email templates when one kind reads differently for some
     recipients (the requester's copy of an overdue review); it defaults to the kind.
@@ -52,6 +80,10 @@ def notify(
     ``event`` names the occurrence (e.g. ``escalation-12``), so that the dedupe key
     (kind, event, recipient) makes a second write of the same message impossible.
     """
+    name = template or kind
+    # Looked up once for all recipients; rendered once each (the body greets them by name).
+    subject_template = get_template(f"emails/{name}_subject.txt")
+    body_template = get_template(f"emails/{name}.txt")
     rows = []
     seen = set()
     for user in recipients:
@@ -59,41 +91,71 @@ def notify(
             continue
         seen.add(user.pk)
         ctx = {**context, "recipient": user, "base_url": settings.PORTAL_BASE_URL}
-        subject = single_line(render_to_string(f"emails/{template or kind}_subject.txt", ctx))
-        body = render_to_string(f"emails/{template or kind}.txt", ctx)
+        subject = single_line(subject_template.render(ctx))
         rows.append(
             Notification(
                 recipient=user,
                 kind=kind,
                 subject=subject[:SUBJECT_MAX],
-                body=body,
+                body=body_template.render(ctx),
                 case=case,
                 escalation=escalation,
                 dedupe_key=f"{kind}:{event}:user-{user.pk}",
                 created_at=now,
             )
         )
-    # ignore_conflicts: a repeated event writes nothing new instead of failing.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = list(Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).values_list("id", flat=True))
+    return rows
+
+
+def outbox_write(rows: list[Notification]) -> list[int]:
+    """Insert the rows in the caller's transaction, in one statement; hand them to the worker on commit.
+
+    Returns the rows' ids, those of rows an earlier write of the same event had already
+    inserted (same dedupe key) included: such a row is kept as it is, not written again.
+    Rows of several kinds and events go together, so that one event costs one INSERT and
+    one broker message, however many people it tells.
+    """
+    if not rows:
+        return []
+    # ON CONFLICT (dedupe_key) DO UPDATE SET dedupe_key = EXCLUDED.dedupe_key: the update
+    # changes nothing (same key), but unlike DO NOTHING it makes the INSERT return the id of
+    # a row already there, so no SELECT has to look the rows up again.
+    Notification.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"]
+    )
+    ids = [row.pk for row in rows]
     transaction.on_commit(lambda: enqueue_delivery(ids))
     return ids
 
 
 def enqueue_delivery(ids):
-    """Hand the still-unsent rows to the worker. A broker fault only delays them: the sweep redelivers.
+    """Hand the rows to the worker in one message. A broker fault only delays them: the sweep redelivers.
 
-    Rows written already sent (historical data such as the demo's) are not published.
+    One publish per transaction, not one per row: the request pays one broker round trip,
+    and the worker fans the batch out to one delivery task per still-unsent row
+    (``tasks.deliver_notifications``), each claimed, sent and retried on its own.
     """
-    from notifications.tasks import deliver_notification
+    if not ids:
+        return
+    from notifications.tasks import deliver_notifications
 
-    waiting = Notification.objects.filter(id__in=ids, sent_at=None, failed_at=None)
-    for notification_id in waiting.values_list("id", flat=True):
-        try:
-            deliver_notification.delay(notification_id)
-        except Exception:  # noqa: BLE001 - any broker error; the outbox keeps the row
-            logger.warning("Could not enqueue notification %s; the sweep will redeliver it", notification_id)
-            return
+    try:
+        deliver_notifications.delay(list(ids))
+    except Exception:  # noqa: BLE001 - any broker error; the outbox keeps the rows
+        logger.warning("Could not enqueue notifications %s; the sweep will redeliver them", list(ids))
+
+
+def waiting_ids(ids) -> list[int]:
+    """Those of ``ids`` still to send, in id order.
+
+    Rows written already sent (historical data such as the demo's) and given-up rows are
+    left out; a row sent meanwhile would be refused by the claim in ``deliver`` anyway.
+    """
+    return list(
+        Notification.objects.filter(id__in=ids, sent_at=None, failed_at=None)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
 @dataclass(frozen=True)

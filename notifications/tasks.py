@@ -28,6 +28,19 @@ def deliver_notification(self, notification_id):
 
 
 @shared_task(acks_late=True)
+def deliver_notifications(notification_ids):
+    """Fan one transaction's outbox rows out: one ``deliver_notification`` task per unsent row.
+
+    The request that wrote the rows publishes this one message instead of one per row; each
+    row is then claimed, sent and retried on its own, as if published alone. A broker fault
+    here leaves the rest to the sweep; a redelivery of this message publishes some rows
+    twice, which the claim in ``deliver`` makes harmless.
+    """
+    for notification_id in services.waiting_ids(notification_ids):
+        deliver_notification.delay(notification_id)
+
+
+@shared_task(acks_late=True)
 def redeliver_unsent():
     """Re-enqueue what is still unsent a minute after it was written (broker or SMTP was down)."""
     older_than = timezone.now() - timedelta(seconds=settings.PORTAL_REDELIVER_AFTER_SECONDS)

@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseComment
-from cases.tests.factories import CaseFactory, UserFactory
+from cases.serializers import EligibilitySerializer
+from cases.tests.factories import ELIGIBILITY_SITUATIONS, CaseFactory, UserFactory, case_in_situation
 from escalations.models import Escalation
+from escalations.services import check_eligibility
 from notifications.models import Notification
 
 
@@ -291,3 +294,77 @@ def test_raising_a_case_to_severity_1_pages_on_call_once(api, case):
     assert alert.recipient == on_call
     assert alert.case == case
     assert "Severity 1" in alert.subject
+
+
+def token_client(user):
+    """A client that signs in as production scripts do: the token lookup is one of its queries."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.mark.parametrize("situation", ELIGIBILITY_SITUATIONS)
+def test_eligibility_answers_as_the_service_reads_it_in_every_situation(
+    situation, organization, customer, escalation_manager
+):
+    now = timezone.now()
+    case, user = case_in_situation(situation, organization=organization, member=customer,
+                                   staff=escalation_manager, now=now)
+
+    with time_machine.travel(now, tick=False):
+        body = token_client(user).get(f"/api/v1/cases/{case.id}/escalation-eligibility/").json()
+        # The service's own reading: a plain case, every fact queried by the service.
+        expected = check_eligibility(Case.objects.get(pk=case.pk), user)
+
+    assert expected.code == ELIGIBILITY_SITUATIONS[situation][0]
+    assert body == EligibilitySerializer(expected).data
+
+
+def test_the_eligibility_endpoint_runs_three_queries(organization, customer, escalation_manager,
+                                                     django_assert_max_num_queries):
+    case, _ = case_in_situation("max_level", organization=organization, member=customer,
+                                staff=escalation_manager, now=timezone.now())
+    client = token_client(customer)
+
+    # The token, the case with the membership and its window, the current escalation.
+    with django_assert_max_num_queries(3):
+        response = client.get(f"/api/v1/cases/{case.id}/escalation-eligibility/")
+
+    assert response.json()["code"] == "max_level"
+
+
+def test_the_eligibility_endpoint_asks_for_staff_groups_of_non_members_only(
+    organization, customer, escalation_manager, django_assert_max_num_queries
+):
+    case, _ = case_in_situation("max_level", organization=organization, member=customer,
+                                staff=escalation_manager, now=timezone.now())
+    client = token_client(escalation_manager)
+
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/api/v1/cases/{case.id}/escalation-eligibility/")
+
+    assert response.json()["code"] == "not_permitted"
+
+
+def test_the_case_list_api_runs_five_queries_for_a_full_page(
+    make_case, customer, colleague, escalation_manager, support_manager, django_assert_max_num_queries
+):
+    now = timezone.now()
+    for n in range(30):  # more than a page of 25, each with escalations by different people
+        case = make_case(subject=f"Case {n}", created_at=now - timedelta(days=3))
+        people = ((customer, escalation_manager), (colleague, support_manager))
+        for level, (requester, reviewer) in enumerate(people, start=1):
+            Escalation.objects.create(
+                case=case, level=level, requested_by=requester, reason="other", summary="Help.",
+                status="not_accepted", created_at=now - timedelta(hours=10 - level), review_due_at=now,
+                reviewed_by=reviewer, reviewed_at=now,
+            )
+    client = token_client(customer)
+
+    # The token, the groups, the count, the cases, their escalations.
+    with django_assert_max_num_queries(5):
+        response = client.get("/api/v1/cases/")
+
+    rows = response.json()["results"]
+    assert len(rows) == 25
+    assert {row["current_escalation"]["reviewed_by"]["username"] for row in rows} == {support_manager.username}

@@ -128,3 +128,9 @@ def test_it_runs_again_beside_the_first_load(loaded):
 def test_it_refuses_a_prefix_already_taken(loaded):
     with pytest.raises(CommandError, match="taken"):
         seed_load("--prefix", "l1")
+
+
+def test_every_level_taken_higher_is_marked_superseded_when_the_next_was_made(loaded):
+    for escalation in Escalation.objects.order_by("case_id", "level"):
+        higher = Escalation.objects.filter(case=escalation.case_id, level=escalation.level + 1).first()
+        assert escalation.superseded_at == (higher.created_at if higher else None)

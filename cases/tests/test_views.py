@@ -3,11 +3,14 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
+from django.utils.html import escape
 
-from cases.tests.factories import CaseFactory
+from cases.models import Case
+from cases.tests.factories import ELIGIBILITY_SITUATIONS, CaseFactory, case_in_situation
 from escalations.models import Escalation
-from escalations.services import decide, escalate
+from escalations.services import check_eligibility, decide, escalate
 
 
 @pytest.fixture
@@ -225,3 +228,108 @@ def make_old(case):
     case.created_at = days_ago(3)
     case.save()
     return case
+
+
+def long_history(case, requesters, reviewers):
+    """Four escalation levels and 30 comments, each by someone else: a per-row query shows.
+
+    The notifications make the staff-only sent log non-empty for every level.
+    """
+    from cases.models import CaseComment
+    from notifications.models import Notification
+
+    for level in range(1, 5):
+        escalation = Escalation.objects.create(
+            case=case,
+            level=level,
+            requested_by=requesters[level % len(requesters)],
+            reason="other",
+            summary=f"Level {level}, please.",
+            status="not_accepted" if level < 4 else "pending",
+            created_at=case.created_at + timedelta(days=level),
+            review_due_at=case.created_at + timedelta(days=level, hours=4),
+            reviewed_by=reviewers[level % len(reviewers)] if level < 4 else None,
+            reviewed_at=case.created_at + timedelta(days=level, hours=1) if level < 4 else None,
+        )
+        for recipient in reviewers:
+            Notification.objects.create(
+                recipient=recipient, kind="escalation_alert", subject="Escalated", body="x", case=case,
+                escalation=escalation, dedupe_key=f"test-{escalation.pk}-{recipient.pk}",
+            )
+    people = [*requesters, *reviewers]
+    for n in range(30):
+        CaseComment.objects.create(case=case, author=people[n % len(people)], body=f"Reply {n}", public=n % 3 != 0)
+
+
+@pytest.fixture
+def reviewers(escalation_manager, support_manager, senior_manager, vp):
+    return [escalation_manager, support_manager, senior_manager, vp]
+
+
+# The query counts below are the pages' whole cost, the bell's unread count included: a
+# query added per escalation, comment or case, or a fact read twice, fails them.
+CUSTOMER_CASE_PAGE_QUERIES = 7  # session, user, groups, case, escalations, comments, bell
+STAFF_CASE_PAGE_QUERIES = 8  # the same and the notifications sent for each level
+
+
+def test_the_customer_case_page_runs_seven_queries_however_long_its_history(
+    browser, make_case, customer, colleague, reviewers, django_assert_max_num_queries
+):
+    case = make_case(created_at=days_ago(10))
+    long_history(case, [customer, colleague], reviewers)
+
+    with django_assert_max_num_queries(CUSTOMER_CASE_PAGE_QUERIES):
+        response = browser.get(case.get_absolute_url())
+
+    html = response.content.decode()
+    assert "Level 4" in html and "Reply 29" in html
+    assert "Reply 0" not in html  # internal notes stay internal
+    assert "already escalated to Level 4" in html
+
+
+def test_the_staff_case_page_runs_eight_queries_however_long_its_history(
+    client, make_case, customer, colleague, reviewers, escalation_manager, django_assert_max_num_queries
+):
+    case = make_case(created_at=days_ago(10))
+    long_history(case, [customer, colleague], reviewers)
+    client.force_login(escalation_manager)
+
+    with django_assert_max_num_queries(STAFF_CASE_PAGE_QUERIES):
+        response = client.get(case.get_absolute_url())
+
+    html = response.content.decode()
+    assert "Reply 0" in html and "Notifications for Level 4 (4)" in html
+
+
+def test_the_case_list_runs_eight_queries_for_a_full_page(
+    browser, make_case, customer, colleague, reviewers, django_assert_max_num_queries
+):
+    for n in range(30):  # more than a page of 25
+        long_history(make_case(subject=f"Case {n}", created_at=days_ago(10)), [customer, colleague], reviewers[:1])
+
+    # session, user, groups, count, cases, their escalations, may-open-cases, bell
+    with django_assert_max_num_queries(8):
+        response = browser.get("/")
+
+    assert response.content.decode().count("Level 4") == 25
+
+
+@pytest.mark.parametrize("situation", ELIGIBILITY_SITUATIONS)
+def test_the_case_page_says_what_the_service_reads_in_every_situation(
+    situation, client, organization, customer, escalation_manager
+):
+    now = timezone.now()
+    case, user = case_in_situation(situation, organization=organization, member=customer,
+                                   staff=escalation_manager, now=now)
+    client.force_login(user)
+
+    with time_machine.travel(now, tick=False):
+        html = client.get(case.get_absolute_url()).content.decode()
+        expected = check_eligibility(Case.objects.get(pk=case.pk), user)
+
+    assert expected.code == ELIGIBILITY_SITUATIONS[situation][0]
+    assert (f'href="/cases/{case.pk}/escalate/"' in html) == expected.eligible
+    if not expected.eligible:
+        assert escape(expected.message) in html
+    elif expected.next_level > 1:
+        assert f"Escalate again, to Level {expected.next_level}" in html

@@ -322,3 +322,25 @@ def test_after_level_4_there_is_no_higher_level(old_case, customer, escalation_m
     Escalation.objects.filter(pk=level_4.pk).update(status="not_accepted")
 
     assert check_eligibility(old_case, customer, now=FRIDAY_3PM + timedelta(days=1)).code == "max_level"
+
+
+def test_the_unique_level_rejects_a_second_escalation_that_got_past_the_lock(old_case, customer, monkeypatch):
+    """The (case, level) constraint is the backstop: a race the lock missed is a 409, and leaves nothing behind."""
+    from escalations import services
+    from escalations.eligibility import Eligibility
+
+    escalate(old_case, customer, "other", "First press.", now=FRIDAY_3PM)
+    real_check = services.check_eligibility
+    stale = Eligibility(eligible=True, code="eligible", message="", next_level=1, available_at=None)
+    verdicts = iter([stale])  # the first check sees the case as it was before the first press
+    monkeypatch.setattr(
+        services, "check_eligibility", lambda *args, **kwargs: next(verdicts, None) or real_check(*args, **kwargs)
+    )
+
+    with pytest.raises(EscalationRejected) as rejected:
+        escalate(old_case, customer, "other", "Second press.", now=FRIDAY_3PM + timedelta(seconds=1))
+
+    assert rejected.value.code == "review_pending"
+    assert Escalation.objects.count() == 1
+    assert Notification.objects.filter(kind="escalation_received").count() == 1
+    assert old_case.comments.filter(kind="system").count() == 1

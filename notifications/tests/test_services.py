@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import deliver, notify, unsent_ids
+from notifications.tasks import deliver_notification, deliver_notifications, redeliver_unsent
 
 
 @pytest.fixture
@@ -75,15 +76,60 @@ def test_the_sweep_leaves_a_row_that_a_live_delivery_holds(row):
     assert unsent_ids(older_than=later, now=later + timedelta(minutes=2)) == [row.id]
 
 
-def test_only_unsent_rows_are_handed_to_the_worker(row, case, customer, monkeypatch):
-    from notifications import services
-    from notifications.tasks import deliver_notification
-
+def test_the_worker_fans_a_batch_out_to_one_task_per_unsent_row(row, case, customer, monkeypatch):
     published = []
     monkeypatch.setattr(deliver_notification, "delay", published.append)
     historical = Notification.objects.create(recipient=customer, kind="escalation_received", subject="s", body="b",
                                              case=case, dedupe_key="historical", sent_at=timezone.now())
 
-    services.enqueue_delivery([row.id, historical.id])
+    deliver_notifications([row.id, historical.id, 999999])
 
+    assert published == [row.id]
+
+
+def test_an_events_rows_are_handed_to_the_broker_in_one_message_on_commit(
+    case, customer, colleague, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr(deliver_notifications, "delay", published.append)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ids = notify(recipients=[customer, colleague], kind="outage_alert", context={"case": case}, case=case,
+                     event="batch-1", now=timezone.now())
+    assert published == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+
+    assert published == [ids]
+    assert sorted(ids) == sorted(Notification.objects.values_list("id", flat=True))
+
+
+def test_a_repeated_write_keeps_the_row_and_returns_its_id(row, case, customer):
+    ids = notify(recipients=[customer], kind="escalation_received",
+                 context={"case": case, "escalation": None, "level": None}, case=case,
+                 event="test-1", now=timezone.now() + timedelta(minutes=5))
+
+    assert ids == [row.id]
+    kept = Notification.objects.get()
+    assert (kept.subject, kept.body, kept.created_at) == (row.subject, row.body, row.created_at)
+
+
+def test_a_broker_failure_loses_nothing_and_the_sweep_redelivers(
+    case, customer, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(deliver_notifications, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = notify(recipients=[customer], kind="outage_alert", context={"case": case}, case=case,
+                     event="down-1", now=timezone.now())
+
+    assert "the sweep will redeliver" in caplog.text
+    row = Notification.objects.get(id__in=ids)
+    assert row.sent_at is None
+    published = []
+    monkeypatch.setattr(deliver_notification, "delay", published.append)
+    Notification.objects.filter(id=row.id).update(created_at=timezone.now() - timedelta(minutes=5))
+    redeliver_unsent()
     assert published == [row.id]

@@ -29,6 +29,7 @@ import random
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from time import monotonic
 
 import holidays
@@ -450,7 +451,7 @@ class Load:
             due_soon_at=add_business_hours(calendar, created, max(within - DUE_SOON_WARNING, timedelta(0))),
             review_due_at=add_business_hours(calendar, created, within),
             reviewed_by_id=None, reviewed_at=None, decision_message="", overdue_at=None, due_soon_sent_at=None,
-            assignee_id=None, assigned_at=None, resolved_at=None, is_current=False,
+            assignee_id=None, assigned_at=None, resolved_at=None, superseded_at=None, is_current=False,
         )
 
     def _wait(self, case) -> timedelta:
@@ -530,6 +531,8 @@ class Load:
             if escalation.status == "pending" and rng.random() < 0.3:
                 escalation.assignee_id = rng.choice(self.staff[self.group_ids[roles.ESCALATION_MANAGERS]])
                 escalation.assigned_at = min(escalation.created_at + timedelta(minutes=rng.randint(5, 90)), now)
+        for lower, higher in pairwise(chain):
+            lower.superseded_at = higher.created_at  # the customer went higher: it left the queue
         if chain:
             chain[-1].is_current = True
         case.escalations = chain
@@ -550,7 +553,7 @@ class Load:
         ])
         columns = ["id", "case_id", "level", "requested_by_id", "reason", "summary", "status", "created_at",
                    "review_due_at", "reviewed_by_id", "reviewed_at", "decision_message", "overdue_at", "assignee_id",
-                   "assigned_at", "resolved_at", "due_soon_at", "due_soon_sent_at"]
+                   "assigned_at", "resolved_at", "due_soon_at", "due_soon_sent_at", "superseded_at"]
         self.writer.insert(Escalation, columns, [
             (e.id, e.case.id, *(getattr(e, name) for name in columns[2:])) for e in self.escalation_rows
         ])
