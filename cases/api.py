@@ -123,7 +123,8 @@ class CaseEscalateApi(APIView):
         responses={201: EscalationSerializer, **error_responses(400, 403, 404, 409, 413)},
     )
     def post(self, request, case_id):
-        case = get_visible_case(request, case_id)
+        # Only whether the user may see it: escalate() reads the case again, locked.
+        case = get_visible_case(request, case_id, Case.objects.only("pk", "organization"))
         data = EscalateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         escalation = escalation_services.escalate(case, request.user, **data.validated_data)

@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, CaseComment, CommentKind
+from cases.selectors import with_membership
 from cases.services import system_comment_build, system_comment_create
 from escalations import audit
 from escalations import eligibility as rules
@@ -183,12 +184,13 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
             # (region, calendar, CSM) cannot be locked, and need not be. Eligibility is read
             # below, in statements of their own, so that it sees an escalation committed
             # while this one waited for the lock.
+            # The window and the membership come with it: they cannot race this escalation.
             case = (
-                Case.objects.select_for_update(of=("self",))
+                with_escalation_window(with_membership(Case.objects.select_for_update(of=("self",)), user))
                 .select_related("organization__tier", "organization__region__calendar", "organization__csm")
                 .get(pk=case.pk)
             )
-            verdict = check_eligibility(case, user, now)
+            verdict = check_eligibility(case, user, now, is_member=case.is_member)
             if not verdict.eligible:
                 raise EscalationRejected(verdict)
             reason, summary = validate_request(reason, summary)

@@ -16,12 +16,13 @@ from escalations.services import escalate
 from notifications.models import Notification
 from notifications.tasks import deliver_notifications
 
-# The escalate POST: the case as the customer sees it (2); then its transaction (a savepoint
-# in the test's, counted like BEGIN and COMMIT): the case locked with what it needs (1),
-# eligibility (3), the level (1), the calendar and its holidays (2; the region's calendar comes
-# with the case when it has one), the escalation, its audit entry, the system comment (3), who
-# is alerted (1), every notification in one INSERT (1). Nothing after the commit but one publish.
-ESCALATE_QUERIES = 16
+# The escalate POST: whether the customer may see the case (1); then its transaction (a
+# savepoint in the test's, counted like BEGIN and COMMIT): the case locked with its window and
+# the customer's membership (1), the current escalation (1), the level (1), the calendar and
+# its holidays (2; the region's calendar comes with the case when it has one), the escalation,
+# its audit entry, the system comment (3), who is alerted (1), every notification in one
+# INSERT (1). Nothing after the commit but one publish.
+ESCALATE_QUERIES = 13
 # The decision POST: the reviewer's groups (1), the escalation with what decide() reads (1),
 # the level and its responders' group (2); its transaction: the conditional update, its audit
 # entry, both comments in one INSERT, the notification (4, and 2 for the transaction); the
