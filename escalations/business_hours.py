@@ -47,6 +47,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = ["WorkCalendar", "add_business_hours", "business_time_between"]
 
 _MICROSECOND = timedelta(microseconds=1)
+_NO_TIME = timedelta(0)
 _SECOND = 1_000_000
 _HOUR = 3600 * _SECOND
 _DAY = 24 * _HOUR
@@ -146,7 +147,7 @@ def add_business_hours(calendar: WorkCalendar, start: datetime, hours: float | D
         end = plan.reach(plan.elapsed(wall) + remaining) - offset
         if end > _LAST:  # fail fast rather than walk thousands of years of transitions
             raise OverflowError("the deadline lies beyond datetime.max")
-        change = next(_offset_changes(calendar.timezone, instant, end), None)
+        change = _first_offset_change(calendar.timezone, instant, end)
         if change is None:
             return _from_position(end)
         # The offset changes before the deadline: bank the time up to the change
@@ -179,6 +180,16 @@ def _offset_changes(zone_name: str, after: int, before: int):
         while i < len(instants) and instants[i] < before:
             yield instants[i], offsets[i]
             i += 1
+
+
+def _first_offset_change(zone_name: str, after: int, before: int) -> tuple[int, int] | None:
+    """The first of _offset_changes(), without a generator: the common answer is None."""
+    for year in range(_year(after), _year(before) + 1):
+        instants, offsets = _transitions(zone_name, year)
+        i = bisect_right(instants, after)
+        if i < len(instants):
+            return (instants[i], offsets[i]) if instants[i] < before else None
+    return None
 
 
 @lru_cache(maxsize=1024)
@@ -222,7 +233,8 @@ def _from_position(position: int) -> datetime:
 def _offset(moment: datetime, zone: ZoneInfo) -> int:
     # Through UTC: astimezone() into the moment's own zone is a no-op, and a local time
     # that does not exist (in a DST gap) carries an offset its instant does not have.
-    return moment.astimezone(UTC).astimezone(zone).utcoffset() // _MICROSECOND
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return utc.astimezone(zone).utcoffset() // _MICROSECOND
 
 
 def _year(position: int) -> int:
@@ -235,6 +247,10 @@ def _time_of_day(moment: time) -> int:
 
 def _duration(hours: float | Decimal | timedelta) -> int:
     """Microseconds in `hours`; rejects negative and non-finite amounts."""
+    if type(hours) is timedelta:  # the usual argument, first and cheapest
+        if hours < _NO_TIME:
+            raise ValueError(f"hours must not be negative, got {hours}")
+        return hours // _MICROSECOND
     if isinstance(hours, timedelta):
         microseconds = hours // _MICROSECOND
     elif isinstance(hours, Decimal):
