@@ -163,6 +163,7 @@ def endpoint_list(args):
     escalate = {"reason": "no_updates", "summary": "No update for three days; our launch depends on this."}
     decision = {"decision": "not_accepted", "message": "The fix ships in tomorrow's release: the fastest path."}
     endpoints = [
+        Endpoint("signed_in", "signed-in empty answer (API floor)", "GET", "/bench/signed-in/", "customer_token"),
         Endpoint("queue_api", "Review queue API", "GET", "/api/v1/escalations/?status=pending", "manager_token"),
         Endpoint("queue_page", "Review queue page", "GET", "/review/", "manager_session"),
         Endpoint("case_list_api", "Case list API (customer)", "GET", "/api/v1/cases/", "customer_token"),

@@ -1,7 +1,11 @@
-"""The portal's URLs plus the bare view at /bench/bare/: never part of the portal's own URLconf."""
+"""The portal's URLs plus two references, never part of the portal's own URLconf: the bare view
+at /bench/bare/ (the ceiling) and the token-authenticated empty answer at /bench/signed-in/."""
 
 from django.http import JsonResponse
 from django.urls import path
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from portal.urls import handler404, handler500  # noqa: F401 - the portal's error pages here too
 from portal.urls import urlpatterns as portal_urlpatterns
@@ -12,4 +16,19 @@ def bare_json(request):
     return JsonResponse({"status": "ok", "service": "case-portal", "items": [1, 2, 3]})
 
 
-urlpatterns = [path("bench/bare/", bare_json, name="bench-bare"), *portal_urlpatterns]
+class SignedInJson(APIView):
+    """The floor of every API endpoint: the portal's DRF settings and token sign-in (one query),
+    then a small JSON answer. No endpoint can go faster than this; the gap to the ceiling is
+    the price of knowing who asks."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"status": "ok", "user": request.user.pk})
+
+
+urlpatterns = [
+    path("bench/bare/", bare_json, name="bench-bare"),
+    path("bench/signed-in/", SignedInJson.as_view(), name="bench-signed-in"),
+    *portal_urlpatterns,
+]
