@@ -33,32 +33,12 @@ def single_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def notify(
-    *,
-    recipients: Iterable,
-    kind: str,
-    context: dict,
-    case=None,
-    escalation=None,
-    event: str,
-    now,
-    template: str | None = None,
-) -> list[int]:
+def notify(**message) -> list[int]:
     """Write one outbox row per distinct active recipient, enqueued on commit; return their ids.
 
-    See ``notifications_build`` for the arguments and ``outbox_write`` for the ids.
+    Takes the keyword arguments of ``notifications_build``; ``outbox_write`` tells the ids.
     """
-    rows = notifications_build(
-        recipients=recipients,
-        kind=kind,
-        context=context,
-        case=case,
-        escalation=escalation,
-        event=event,
-        now=now,
-        template=template,
-    )
-    return outbox_write(rows)
+    return outbox_write(notifications_build(**message))
 
 
 def notifications_build(
