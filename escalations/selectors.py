@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Case, QuerySet, Value, When
 
 from escalations.business_hours import WorkCalendar, business_time_between
+from escalations.calendars import to_work_calendar
 from escalations.models import BusinessCalendar, Escalation, EscalationStatus
 
 
@@ -108,27 +109,12 @@ def forget_calendars_now() -> None:
 
 
 def load_calendar_map() -> CalendarMap:
-    """Two queries, however many regions: calendars with their holidays (a row per holiday), and regions."""
+    """Three queries, however many regions: calendars, their holidays, and regions."""
     from cases.models import Region
 
-    fields = ("timezone", "working_days", "opens_at", "closes_at", "is_default")
-    stored, holidays = {}, {}
-    for pk, *values, holiday in BusinessCalendar.objects.values_list("pk", *fields, "holidays__date"):
-        stored[pk] = dict(zip(fields, values, strict=True))
-        holidays.setdefault(pk, set())
-        if holiday is not None:
-            holidays[pk].add(holiday)
-    calendars = {
-        pk: WorkCalendar(
-            timezone=row["timezone"],
-            working_days=frozenset(row["working_days"]),
-            opens=row["opens_at"],
-            closes=row["closes_at"],
-            holidays=frozenset(holidays[pk]),
-        )
-        for pk, row in stored.items()
-    }
-    default = next((calendars[pk] for pk, row in stored.items() if row["is_default"]), WorkCalendar())
+    stored = list(BusinessCalendar.objects.prefetch_related("holidays"))
+    calendars = {calendar.pk: to_work_calendar(calendar) for calendar in stored}
+    default = next((calendars[c.pk] for c in stored if c.is_default), WorkCalendar())
     by_region = {
         region_id: calendars.get(calendar_id, default)
         for region_id, calendar_id in Region.objects.values_list("id", "calendar_id")
