@@ -20,9 +20,9 @@ from django.utils import timezone
 from psycopg2 import sql
 from rest_framework.authtoken.models import Token
 
-from cases.management.commands.seed_load import Writer
+from cases import people as roles
 from cases.models import Case, Organization
-from escalations import roles
+from demo.management.commands.seed_load import Writer
 from escalations.models import Escalation
 from escalations.selectors import forget_calendars_now
 

@@ -1,4 +1,4 @@
-from escalations.roles import is_escalation_staff
+from cases.people import is_escalation_staff
 
 
 def portal(request):

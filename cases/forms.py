@@ -1,7 +1,6 @@
 from django import forms
 
 from cases.models import CaseStatus, CustomerPriority, Severity, SupportTier
-from escalations.models import SUMMARY_MAX_LENGTH, EscalationReason
 
 SORT_CHOICES = [
     ("newest", "Newest first"),
@@ -63,19 +62,6 @@ class CommentForm(forms.Form):
 
 class PriorityForm(forms.Form):
     customer_priority = forms.ChoiceField(choices=CustomerPriority.choices, label="Customer Priority")
-
-
-class EscalateForm(forms.Form):
-    reason = forms.ChoiceField(
-        choices=[("", "Choose a reason"), *EscalationReason.choices],
-        label="Why does this case need an escalation?",
-    )
-    summary = forms.CharField(
-        max_length=SUMMARY_MAX_LENGTH,
-        label="Summary for the reviewer",
-        widget=forms.Textarea(attrs={"rows": 7, "maxlength": SUMMARY_MAX_LENGTH}),
-        help_text=f"What is at stake, and by when? At most {SUMMARY_MAX_LENGTH:,} characters.",
-    )
 
 
 class SupportQueueFilterForm(forms.Form):

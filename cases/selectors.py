@@ -1,10 +1,10 @@
 """Reads: which cases a user may see, and the lists built on that."""
 
 from django.db.models import Case as When_
-from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from cases.models import Case, CaseComment, Organization
-from escalations.roles import is_escalation_staff
+from cases.people import is_escalation_staff
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -21,11 +21,13 @@ def cases_to_show() -> QuerySet[Case]:
 
 
 def visible_cases(user) -> QuerySet[Case]:
-    """Staff see every case; a customer sees the cases of their own organizations only."""
+    """Staff see every case; a customer sees the cases of their own organizations, and an
+    account's CSM those of the organizations they manage (read-only: DESIGN.md)."""
     cases = cases_to_show()
     if is_escalation_staff(user):
         return cases
-    return cases.filter(organization__members=user)
+    managed = Organization.objects.filter(csm=user.pk).values("pk")
+    return cases.filter(Q(organization__members=user) | Q(organization__in=managed)).distinct()
 
 
 def with_membership(cases: QuerySet[Case], user) -> QuerySet[Case]:
@@ -43,9 +45,19 @@ def visible_case(user, case_id, cases: QuerySet[Case]) -> Case | None:
     query, it spares a member the query on whether they are escalation staff.
     """
     case = with_membership(cases, user).filter(pk=case_id).first()
-    if case is None or not (case.is_member or is_escalation_staff(user)):
+    if case is None or not may_read_case(user, case, is_member=case.is_member):
         return None
     return case
+
+
+def may_read_case(user, case, *, is_member: bool) -> bool:
+    """Who may open a case: its organization's members, escalation staff, and the account's
+    CSM, who is told of every escalation and so must be able to read it (read-only)."""
+    if is_member:
+        return True
+    if case.organization.csm_id is not None and case.organization.csm_id == user.pk:
+        return True
+    return is_escalation_staff(user)
 
 
 def visible_comments(case, user) -> QuerySet[CaseComment]:
@@ -75,16 +87,6 @@ def filter_and_sort_cases(
             )
         )
     return cases.order_by(*SORTS.get(sort, SORTS["newest"]))
-
-
-def case_with_escalations(queryset):
-    from escalations.models import Escalation
-
-    return queryset.prefetch_related(
-        Prefetch(
-            "escalations", queryset=Escalation.objects.select_related("requested_by", "reviewed_by").order_by("level")
-        )
-    )
 
 
 OPEN_STATUSES = ("new", "open", "pending_customer")

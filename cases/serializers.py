@@ -3,7 +3,6 @@
 from rest_framework import serializers
 
 from cases.models import Case, CaseComment, CaseStatus, CustomerPriority, Severity
-from escalations.models import SUMMARY_MAX_LENGTH, Escalation, EscalationReason
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -42,44 +41,17 @@ class UserBriefSerializer(serializers.Serializer):
         return user.get_full_name() or user.get_username()
 
 
-class EscalationSerializer(serializers.ModelSerializer):
-    requested_by = UserBriefSerializer()
-    reviewed_by = UserBriefSerializer(allow_null=True)
-    is_overdue = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Escalation
-        fields = [
-            "id",
-            "case",
-            "level",
-            "status",
-            "reason",
-            "summary",
-            "requested_by",
-            "created_at",
-            "review_due_at",
-            "reviewed_by",
-            "reviewed_at",
-            "decision_message",
-            "overdue_at",
-            "is_overdue",
-        ]
-
-    def get_is_overdue(self, escalation) -> bool:
-        return escalation.overdue_at is not None
-
-
 class OrganizationBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     tier = serializers.CharField(source="tier.slug")
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseFieldsSerializer(serializers.ModelSerializer):
+    """A case's own fields; escalations.serializers.CaseSerializer adds its current escalation."""
+
     organization = OrganizationBriefSerializer()
     requester = UserBriefSerializer()
-    current_escalation = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -95,13 +67,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "first_response_at",
-            "current_escalation",
         ]
-
-    def get_current_escalation(self, case) -> EscalationSerializer(allow_null=True):
-        # Uses the prefetched escalations (ordered by level): no query per case.
-        escalations = list(case.escalations.all())
-        return EscalationSerializer(escalations[-1]).data if escalations else None
 
 
 class CaseCreateSerializer(StrictInputSerializer):
@@ -139,16 +105,3 @@ class CommentSerializer(serializers.ModelSerializer):
 class CommentCreateSerializer(StrictInputSerializer):
     body = serializers.CharField(max_length=20000)
     public = serializers.BooleanField(required=False, default=True, help_text="Staff only: false for an internal note.")
-
-
-class EligibilitySerializer(serializers.Serializer):
-    eligible = serializers.BooleanField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    next_level = serializers.IntegerField(allow_null=True)
-    available_at = serializers.DateTimeField(allow_null=True)
-
-
-class EscalateSerializer(StrictInputSerializer):
-    reason = serializers.ChoiceField(choices=EscalationReason.choices)
-    summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)

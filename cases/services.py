@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseComment, CaseStatus, CommentKind, CustomerPriority, Organization, Severity
-from escalations.roles import ON_CALL, is_escalation_staff
-from notifications.services import notify
+from cases.people import ON_CALL, is_escalation_staff
+from notifications.outbox import notify
 from portal.errors import DomainError, InvalidInput
 
 SUBJECT_MAX = 200

@@ -1,66 +1,33 @@
-"""Customer pages. Views gather what the templates show; rules stay in the services."""
+"""Customer pages of this app: open a case, change its priority, raise it to an outage.
+
+The pages that show a case with its escalations (list, case page, thread, Escalate Case,
+support queue) are escalations.case_views'. Views gather what the templates show; rules
+stay in the services.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
-from cases.forms import CaseFilterForm, CaseForm, CommentForm, EscalateForm, PriorityForm, SupportQueueFilterForm
+from cases.forms import CaseForm, PriorityForm
 from cases.models import Organization, Severity
-from escalations import services as escalation_services
-from escalations.models import EscalationLevel
-from escalations.roles import is_escalation_staff
-from notifications import selectors as notification_selectors
-from portal.errors import DomainError, InvalidInput
+from portal.errors import InvalidInput
 
 
 def _visible_case(request, case_id):
-    """The case with its escalations and escalation window (404 if the user may not see it)."""
-    cases = selectors.case_with_escalations(
-        selectors.cases_to_show().select_related("organization__region", "organization__csm")
-    )
-    case = selectors.visible_case(request.user, case_id, escalation_services.with_escalation_window(cases))
+    """The case (404 if the user may not see it)."""
+    case = selectors.visible_case(request.user, case_id, selectors.cases_to_show())
     if case is None:
         raise Http404("No such case.")
     return case
 
 
-def _form_errors(form, error: InvalidInput):
+def form_errors(form, error: InvalidInput):
     for field, message in error.errors.items():
         form.add_error(field if field in form.fields else None, message)
-
-
-@login_required
-def case_list(request):
-    form = CaseFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    cases = selectors.filter_and_sort_cases(
-        selectors.visible_cases(request.user),
-        status=filters.get("status") or (),
-        severity=[int(s) for s in filters.get("severity") or ()],
-        sort=filters.get("sort") or "newest",
-    )
-    page = Paginator(selectors.case_with_escalations(cases), 25).get_page(request.GET.get("page"))
-    for case in page.object_list:
-        escalations = list(case.escalations.all())  # prefetched, ordered by level
-        case.current_escalation = escalations[-1] if escalations else None
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "cases/case_list.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "is_staff_view": is_escalation_staff(request.user),
-            "can_open_cases": Organization.objects.filter(members=request.user).exists(),
-        },
-    )
 
 
 @login_required
@@ -78,60 +45,11 @@ def case_create(request):
                 user=request.user, organization_id=organization.pk if organization else None, **data
             )
         except InvalidInput as error:
-            _form_errors(form, error)
+            form_errors(form, error)
         else:
             messages.success(request, f"Case #{case.pk} is open. Support will reply here.")
             return redirect(case)
     return render(request, "cases/case_create.html", {"form": form})
-
-
-@login_required
-def case_detail(request, case_id):
-    case = _visible_case(request, case_id)
-    return render(request, "cases/case_detail.html", _detail_context(request, case))
-
-
-def _detail_context(request, case, *, comment_form=None):
-    now = timezone.now()
-    escalations = list(case.escalations.all())  # prefetched, ordered by level
-    verdict = escalation_services.check_eligibility(
-        case, request.user, now, is_member=case.is_member, escalations=escalations
-    )
-    is_staff_view = is_escalation_staff(request.user)
-    if is_staff_view:
-        # Staff only: it names every recipient. One query for all the case's escalations.
-        sent = notification_selectors.notifications_by_escalation(case)
-        for escalation in escalations:
-            escalation.notifications_sent = sent.get(escalation.pk, [])
-    return {
-        "case": case,
-        "now": now,
-        "eligibility": verdict,
-        "escalations": escalations,
-        "current_escalation": escalations[-1] if escalations else None,
-        "comments": selectors.visible_comments(case, request.user),
-        "comment_form": comment_form or CommentForm(),
-        "priority_form": PriorityForm(initial={"customer_priority": case.customer_priority}),
-        "is_member": case.is_member,
-        "is_staff_view": is_staff_view,
-        "is_outage": case.severity == Severity.OUTAGE,
-    }
-
-
-@login_required
-@require_POST
-def comment_add(request, case_id):
-    case = _visible_case(request, case_id)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_create(case=case, user=request.user, body=form.cleaned_data["body"])
-        except InvalidInput as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, "Your comment was added.")
-            return redirect(case.get_absolute_url() + "#thread")
-    return render(request, "cases/case_detail.html", _detail_context(request, case, comment_form=form), status=400)
 
 
 @login_required
@@ -154,73 +72,3 @@ def outage_raise(request, case_id):
     services.case_update(case=case, user=request.user, severity=Severity.OUTAGE)
     messages.success(request, "This case is now Severity 1. The on-call team has been paged and works it 24/7.")
     return redirect(case)
-
-
-@login_required
-def escalate(request, case_id):
-    """The Escalate Case form (GET) and its submission (POST)."""
-    case = _visible_case(request, case_id)
-    now = timezone.now()
-    previous = list(case.escalations.all())  # prefetched
-    verdict = escalation_services.check_eligibility(
-        case, request.user, now, is_member=case.is_member, escalations=previous
-    )
-    if not verdict.eligible:
-        messages.error(request, verdict.message)
-        return redirect(case)
-    form = EscalateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            escalation = escalation_services.escalate(case, request.user, **form.cleaned_data)
-        except InvalidInput as error:
-            _form_errors(form, error)
-        except DomainError as error:
-            messages.error(request, error.detail)
-            return redirect(case)
-        else:
-            messages.success(
-                request,
-                f"Your case is escalated to Level {escalation.level}. A decision is due by "
-                f"{escalation.review_due_at:%a %d %b %Y, %H:%M} UTC.",
-            )
-            return redirect(case.get_absolute_url() + f"#escalation-{escalation.level}")
-    level = EscalationLevel.objects.filter(number=verdict.next_level).prefetch_related("alerted_groups").first()
-    return render(
-        request,
-        "cases/case_escalate.html",
-        {
-            "case": case,
-            "form": form,
-            "eligibility": verdict,
-            "level": level,
-            "previous": previous,
-            "due_if_now": escalation_services.review_due_at(case, level, now),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@login_required
-def support_queue(request):
-    """Open cases in the order support works them, for escalation staff (others: 404).
-
-    Premium before standard, then severity, then Customer Priority, then age
-    (cases.selectors.support_queue); each row with its current escalation, prefetched.
-    """
-
-    if not is_escalation_staff(request.user):
-        raise Http404("No such page.")
-    form = SupportQueueFilterForm(request.GET)
-    cases = selectors.case_with_escalations(selectors.support_queue(**form.queue_filters()))
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
-    for position, case in enumerate(page.object_list, start=page.start_index()):
-        escalations = list(case.escalations.all())  # prefetched, ordered by level
-        case.position = position
-        case.current_escalation = escalations[-1] if escalations else None
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "cases/support_queue.html",
-        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
-    )

@@ -1,7 +1,7 @@
 """Admin for the escalation rules (windows, levels, calendars) and the escalation record."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -23,6 +23,7 @@ from escalations.models import (
     Holiday,
     RootCauseAnalysis,
 )
+from escalations.recompute import pending_deadlines_recompute, recompute_summary
 
 # Site-wide, set here because tuning these rules is what the admin is for.
 admin.site.site_header = "Case Portal administration"
@@ -138,6 +139,24 @@ class EscalationLevelAdmin(admin.ModelAdmin):
         return False
 
 
+# What review deadlines are computed from (DESIGN.md: deadlines follow their calendar).
+CALENDAR_DEADLINE_FIELDS = {"timezone", "working_days", "opens_at", "closes_at", "is_default"}
+HOLIDAY_DEADLINE_FIELDS = {"calendar", "date"}
+
+
+def recompute_deadlines(model_admin, request, calendars) -> int:
+    """Recompute the pending deadlines on each calendar and say how many moved, if any did."""
+    count = sum(pending_deadlines_recompute(calendar=calendar, by=request.user) for calendar in calendars)
+    if count:
+        model_admin.message_user(request, recompute_summary(count), messages.SUCCESS)
+    return count
+
+
+def default_calendars():
+    """The default calendar in a list, empty if there is none."""
+    return list(BusinessCalendar.objects.filter(is_default=True))
+
+
 class HolidayInline(admin.TabularInline):
     model = Holiday
     extra = 1
@@ -197,6 +216,28 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
             for calendar in previous:
                 self.log_change(request, calendar, f"No longer the default calendar: “{obj}” is.")
 
+    def save_related(self, request, form, formsets, change):
+        """The holidays of the inline are saved here; only then can the deadlines be recomputed.
+
+        Still inside the change form's transaction: the deadlines move with the calendar or not at all.
+        A calendar made the default takes over the escalations of organizations without a regional
+        calendar, so its recompute moves theirs too.
+        """
+        super().save_related(request, form, formsets, change)
+        if CALENDAR_DEADLINE_FIELDS.intersection(form.changed_data) or any(f.has_changed() for f in formsets):
+            recompute_deadlines(self, request, [form.instance])
+
+    def delete_model(self, request, obj):
+        # Its regions fall back to the default calendar (Region.calendar is SET_NULL). The
+        # admin's delete view runs in a transaction: deleted and recomputed together.
+        super().delete_model(request, obj)
+        recompute_deadlines(self, request, default_calendars())
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            recompute_deadlines(self, request, default_calendars())
+
     def has_delete_permission(self, request, obj=None):
         # The default calendar stays until another one takes over (review deadlines use it).
         if obj is not None and obj.is_default:
@@ -211,6 +252,26 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ["calendar"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+    # The change form and the delete view run in a transaction of the admin's: the holiday and
+    # the deadlines change together. The bulk delete action does not, hence the atomic there.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and not HOLIDAY_DEADLINE_FIELDS.intersection(form.changed_data):
+            return  # a new name moves no deadline
+        # A holiday moved to another calendar changes both.
+        ids = {obj.calendar_id, form.initial.get("calendar")} - {None}
+        recompute_deadlines(self, request, BusinessCalendar.objects.filter(pk__in=ids).order_by("pk"))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        recompute_deadlines(self, request, BusinessCalendar.objects.filter(pk=obj.calendar_id))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            ids = set(queryset.values_list("calendar_id", flat=True))
+            super().delete_queryset(request, queryset)
+            recompute_deadlines(self, request, BusinessCalendar.objects.filter(pk__in=ids).order_by("pk"))
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from escalations import audit
 from escalations.models import BusinessCalendar, Holiday
+from escalations.recompute import pending_deadlines_recompute, recompute_summary
 
 MAX_YEARS = 5
 NAME_MAX_LENGTH = Holiday._meta.get_field("name").max_length
@@ -99,6 +100,8 @@ class HolidayImportForm(forms.Form):
 class HolidayImport:
     created: list[Holiday]
     skipped: int
+    # Pending escalation deadlines that moved off the new holidays.
+    recomputed: int = 0
 
 
 @transaction.atomic
@@ -107,6 +110,7 @@ def holidays_import(*, calendar, country, years, subdivision="", language=None, 
 
     A date already on the calendar keeps its name: an admin's own entry wins over the package's.
     Each added holiday is recorded in the audit trail with ``actor`` as the one who added it.
+    The pending escalations on the calendar get their deadlines recomputed in the same transaction.
     """
     found = holidays.country_holidays(country, subdiv=subdivision or None, years=years, language=language)
     # Lock the calendar so two imports into it run one after the other: the second one
@@ -125,7 +129,8 @@ def holidays_import(*, calendar, country, years, subdivision="", language=None, 
         audit.record_creation(
             holiday, actor=actor, fields=("calendar", "date", "name"), event="imported", extra={"source": source}
         )
-    return HolidayImport(created=created, skipped=len(found) - len(new))
+    recomputed = pending_deadlines_recompute(calendar=calendar, by=actor) if created else 0
+    return HolidayImport(created=created, skipped=len(found) - len(new), recomputed=recomputed)
 
 
 def import_summary(result: HolidayImport) -> str:
@@ -165,6 +170,8 @@ def holiday_import_view(model_admin, request, object_id):
                 change_message=f"Imported from the holidays package ({source} {span}).",
             )
         model_admin.message_user(request, summary, messages.SUCCESS)
+        if result.recomputed:
+            model_admin.message_user(request, recompute_summary(result.recomputed), messages.SUCCESS)
         return redirect(reverse("admin:escalations_businesscalendar_change", args=[calendar.pk]))
     context = {
         **model_admin.admin_site.each_context(request),

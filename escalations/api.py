@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 
 from cases.api import error_responses
 from cases.models import Case
+from cases.people import is_escalation_staff
 from escalations import review, selectors, services
 from escalations.models import Escalation, EscalationStatus
-from escalations.roles import is_escalation_staff
 from escalations.serializers import (
     AssignSerializer,
     DecisionSerializer,

@@ -12,10 +12,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cases.people import SUPPORT_MANAGEMENT, group_members
 from escalations import audit
 from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder
-from escalations.roles import SUPPORT_MANAGEMENT, group_members, responder_users
-from notifications.services import notify
+from escalations.policy import can_escalate_higher
+from escalations.roles import responder_users
+from notifications.outbox import notify
 
 BATCH_SIZE = 200
 
@@ -99,7 +101,13 @@ def _mark_overdue(escalation, level, now):
         },
     )
     escalation.overdue_at = now
-    context = {"case": case, "escalation": escalation, "level": level}
+    context = {
+        "case": case,
+        "escalation": escalation,
+        "level": level,
+        # Whether the emails may offer "one level higher": the policy's answer, not theirs.
+        "escalation_can_go_higher": can_escalate_higher(escalation.level),
+    }
     staff = [*responder_users(_responder(level), case), *group_members(SUPPORT_MANAGEMENT)]
     notify(
         recipients=staff,
@@ -110,7 +118,7 @@ def _mark_overdue(escalation, level, now):
         event=f"escalation-{escalation.pk}",
         now=now,
     )
-    # The requester hears it too: with the deadline passed they may go one level higher.
+    # The requester hears it too: with the deadline passed they may go one level higher, if there is one.
     notify(
         recipients=[escalation.requested_by],
         kind="review_overdue",

@@ -7,9 +7,10 @@ exactly, not a second later.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-MAX_LEVEL = 4
+from escalations.policy import MAX_LEVEL, can_escalate_higher
+
 CLOSED_STATUSES = frozenset({"solved", "closed"})
 
 
@@ -42,8 +43,14 @@ class EligibilityFacts:
 
 
 def format_instant(moment: datetime) -> str:
-    """'Fri 27 Nov 2026, 14:00 UTC': unambiguous for a reader in any time zone."""
-    return moment.strftime("%a %d %b %Y, %H:%M UTC")
+    """'Fri 27 Nov 2026, 14:00 UTC': unambiguous for a reader in any time zone.
+
+    ``moment`` may be aware in any zone: it is converted to UTC first, so the label never
+    lies. A naive datetime raises ValueError: its zone, and so its UTC clock, is unknown.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("format_instant needs an aware datetime")
+    return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
 
 
 def format_duration(span: timedelta) -> str:
@@ -98,15 +105,19 @@ def evaluate(facts: EligibilityFacts) -> Eligibility:
                 False,
                 "review_pending",
                 f"Your Level {current.level} escalation is being reviewed. A decision is due by "
-                f"{format_instant(current.review_due_at)}; if none arrives by then, you can "
-                "escalate one level higher.",
+                f"{format_instant(current.review_due_at)}"
+                + (
+                    "; if none arrives by then, you can escalate one level higher."
+                    if can_escalate_higher(current.level)
+                    else "."
+                ),
                 available_at=current.review_due_at,
             )
-        if current.level >= MAX_LEVEL:
+        if not can_escalate_higher(current.level):
             return Eligibility(
                 False,
                 "max_level",
-                "This case is already escalated to Level 4, the VP of Support, the highest level there is.",
+                f"This case is already escalated to Level {MAX_LEVEL}, the VP of Support, the highest level there is.",
             )
     next_level = 1 if current is None else current.level + 1
     message = (

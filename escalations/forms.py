@@ -1,4 +1,5 @@
-"""Forms of the review team's pages: queue filters, the decision, the root cause analysis.
+"""Forms of the escalation pages: the customer's Escalate Case form, and the review team's
+queue filters, decision and root cause analysis.
 
 They only parse what the browser sent; the rules stay in escalations.services and
 escalations.review, which raise InvalidInput for anything these forms let through.
@@ -7,11 +8,24 @@ escalations.review, which raise InvalidInput for anything these forms let throug
 from django import forms
 
 from cases.models import Region
-from escalations.models import EscalationStatus
+from escalations.models import SUMMARY_MAX_LENGTH, EscalationReason, EscalationStatus
 from escalations.review import RCA_TEXT_MAX
 
 ANY_STATUS = "any"
 DECISION_MESSAGE_MAX = 20000
+
+
+class EscalateForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[("", "Choose a reason"), *EscalationReason.choices],
+        label="Why does this case need an escalation?",
+    )
+    summary = forms.CharField(
+        max_length=SUMMARY_MAX_LENGTH,
+        label="Summary for the reviewer",
+        widget=forms.Textarea(attrs={"rows": 7, "maxlength": SUMMARY_MAX_LENGTH}),
+        help_text=f"What is at stake, and by when? At most {SUMMARY_MAX_LENGTH:,} characters.",
+    )
 
 
 class QueueFilterForm(forms.Form):

@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from cases.people import is_escalation_staff
 from escalations import reports
-from escalations.roles import is_escalation_staff
 from escalations.selectors import calendar_map
 
 CSV_COLUMNS = (

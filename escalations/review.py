@@ -7,10 +7,10 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.people import is_escalation_staff
 from cases.services import system_comment_create
 from escalations import audit
 from escalations.models import Escalation, EscalationStatus, RootCauseAnalysis
-from escalations.roles import is_escalation_staff
 from escalations.services import AlreadyDecided, require_responder
 from portal.errors import DomainError, InvalidInput
 

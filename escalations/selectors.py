@@ -5,11 +5,20 @@ from datetime import datetime, timedelta
 from time import monotonic
 
 from django.db import transaction
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 
 from escalations.business_hours import WorkCalendar, business_time_between
 from escalations.calendars import to_work_calendar
 from escalations.models import BusinessCalendar, Escalation, EscalationStatus
+
+
+def case_with_escalations(cases: QuerySet) -> QuerySet:
+    """``cases`` with their escalations prefetched, by level, each with its requester and reviewer."""
+    return cases.prefetch_related(
+        Prefetch(
+            "escalations", queryset=Escalation.objects.select_related("requested_by", "reviewed_by").order_by("level")
+        )
+    )
 
 
 def review_queue(

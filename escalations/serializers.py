@@ -1,16 +1,67 @@
-"""Staff-side API shapes: the queue row, the escalation with its case, inputs."""
+"""Escalation API shapes: a case with its current escalation, eligibility, the escalate
+request, the queue row, the escalation with its case, the staff's inputs."""
 
 from django.utils import timezone
 from rest_framework import serializers
 
-from cases.serializers import (
-    CaseSerializer,
-    EscalationSerializer,
-    StrictInputSerializer,
-    UserBriefSerializer,
-)
+from cases.serializers import CaseFieldsSerializer, StrictInputSerializer, UserBriefSerializer
 from escalations.business_hours import business_time_between
-from escalations.models import EscalationStatus, RootCauseAnalysis
+from escalations.models import SUMMARY_MAX_LENGTH, Escalation, EscalationReason, EscalationStatus, RootCauseAnalysis
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    requested_by = UserBriefSerializer()
+    reviewed_by = UserBriefSerializer(allow_null=True)
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "case",
+            "level",
+            "status",
+            "reason",
+            "summary",
+            "requested_by",
+            "created_at",
+            "review_due_at",
+            "reviewed_by",
+            "reviewed_at",
+            "decision_message",
+            "overdue_at",
+            "is_overdue",
+        ]
+
+    def get_is_overdue(self, escalation) -> bool:
+        return escalation.overdue_at is not None
+
+
+class CaseSerializer(CaseFieldsSerializer):
+    """A case as the API shows it: its fields and its current escalation."""
+
+    current_escalation = serializers.SerializerMethodField()
+
+    class Meta(CaseFieldsSerializer.Meta):
+        fields = [*CaseFieldsSerializer.Meta.fields, "current_escalation"]
+
+    def get_current_escalation(self, case) -> EscalationSerializer(allow_null=True):
+        # Uses the prefetched escalations (ordered by level): no query per case.
+        escalations = list(case.escalations.all())
+        return EscalationSerializer(escalations[-1]).data if escalations else None
+
+
+class EligibilitySerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    next_level = serializers.IntegerField(allow_null=True)
+    available_at = serializers.DateTimeField(allow_null=True)
+
+
+class EscalateSerializer(StrictInputSerializer):
+    reason = serializers.ChoiceField(choices=EscalationReason.choices)
+    summary = serializers.CharField(max_length=SUMMARY_MAX_LENGTH)
 
 
 class QueueFilterSerializer(serializers.Serializer):

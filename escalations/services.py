@@ -32,8 +32,9 @@ from escalations.models import (
     EscalationWindow,
     Responder,
 )
+from escalations.policy import can_escalate_higher
 from escalations.roles import is_responder
-from notifications.services import notifications_build, notify, outbox_write
+from notifications.outbox import notifications_build, notify, outbox_write
 from portal.errors import DomainError, InvalidInput
 
 
@@ -55,6 +56,13 @@ class NotResponder(DomainError):
 
 class AlreadyDecided(DomainError):
     code = "already_decided"
+    status = 409
+
+
+class Superseded(DomainError):
+    """The customer has since escalated the case higher: this level is no longer to decide."""
+
+    code = "superseded"
     status = 409
 
 
@@ -301,8 +309,10 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
     and ``requested_by`` with it to spare the queries): what is read of it, its level, case
     and requester, never changes. Returns it with the decision set.
 
-    Raises NotResponder when the user does not answer this level and AlreadyDecided
-    when someone decided first: the conditional update lets exactly one decision win.
+    Raises NotResponder when the user does not answer this level, Superseded when the
+    customer has since escalated to a higher level (nothing is written or sent), and
+    AlreadyDecided when someone decided first: the conditional update lets exactly one
+    decision win, and none once the level is superseded.
     """
     now = now or timezone.now()
     if decision not in DECISIONS:
@@ -313,10 +323,24 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
     case = escalation.case
     level = require_responder(user, escalation, action="decide")
     with transaction.atomic():
-        won = Escalation.objects.filter(pk=escalation.pk, status=EscalationStatus.PENDING).update(
+        # superseded_at in the same statement: escalate() sets it under the case's lock, so a
+        # decision racing a new level either wins before it or finds the level superseded.
+        won = Escalation.objects.filter(pk=escalation.pk, status=EscalationStatus.PENDING, superseded_at=None).update(
             status=decision, reviewed_by=user, reviewed_at=now, decision_message=message
         )
         if not won:
+            # Still pending, so superseded (a decided escalation never becomes pending again).
+            if Escalation.objects.filter(pk=escalation.pk, status=EscalationStatus.PENDING).exists():
+                above = (
+                    Escalation.objects.filter(case_id=escalation.case_id, level__gt=escalation.level)
+                    .order_by("-level")
+                    .values_list("level", flat=True)
+                    .first()
+                )
+                raise Superseded(
+                    f"The customer has since escalated this case to Level {above}: that is the escalation "
+                    "to decide now. Your decision was not recorded and nothing was sent."
+                )
             raise AlreadyDecided("This escalation has already been decided.")
         # The values before the update are those the caller read, however long ago: the row
         # changed only because it was still pending, these fields change only together with
@@ -349,7 +373,7 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
                     body=(
                         f"Your Level {escalation.level} escalation was not accepted. If you are not "
                         "satisfied, you can escalate this case again, one level higher."
-                        if escalation.level < rules.MAX_LEVEL
+                        if can_escalate_higher(escalation.level)
                         else f"Your Level {escalation.level} escalation was not accepted."
                     ),
                 )
@@ -359,7 +383,12 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
         notify(
             recipients=[escalation.requested_by],
             kind=kind,
-            context={"case": case, "escalation": escalation, "level": level},
+            context={
+                "case": case,
+                "escalation": escalation,
+                "level": level,
+                "escalation_can_go_higher": can_escalate_higher(escalation.level),
+            },
             case=case,
             escalation=escalation,
             event=f"decision-{escalation.pk}",

@@ -16,10 +16,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from cases.models import Case
-from cases.selectors import case_with_escalations, visible_comments
+from cases.people import is_escalation_staff
+from cases.selectors import visible_comments
 from escalations import audit, roles, selectors
 from escalations.forms import DecisionForm, QueueFilterForm, RcaForm
 from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder, RootCauseAnalysis
+from escalations.selectors import case_with_escalations
 from notifications.selectors import notifications_by_escalation
 
 PAGE_SIZE = 25
@@ -35,7 +37,7 @@ def staff_required(view):
     @wraps(view)
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not roles.is_escalation_staff(request.user):
+        if not is_escalation_staff(request.user):
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
@@ -182,7 +184,10 @@ def detail_context(request, escalation_id, *, decision_form=None, rca_form=None)
         "is_responder": is_responder,
         "who_decides": _who_decides(level, escalation),
         "responders": roles.responder_users(responder, case)[:10],
-        "can_decide": is_responder and escalation.status == EscalationStatus.PENDING,
+        # A level the customer has taken higher is not to decide (decide() answers 409 superseded).
+        "can_decide": (
+            is_responder and escalation.status == EscalationStatus.PENDING and escalation.superseded_at is None
+        ),
         "can_file_rca": is_responder and requires_rca and rca is None and escalation.status != EscalationStatus.PENDING,
         "can_resolve": is_responder and escalation.status == EscalationStatus.ACCEPTED,
         "resolve_needs_rca": requires_rca and rca is None,

@@ -5,7 +5,7 @@ Read-only but for one action: "Retry delivery" hands failed messages back to the
 
 from django.contrib import admin, messages
 
-from notifications import services
+from notifications import outbox
 from notifications.models import Notification
 
 
@@ -56,7 +56,7 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description="Retry delivery", permissions=["retry"])
     def retry_delivery(self, request, queryset):
         selected = list(queryset.values_list("id", flat=True))
-        reset = services.retry_delivery(ids=selected)
+        reset = outbox.retry_delivery(ids=selected)
         self.message_user(request, f"{len(reset)} message(s) handed to the worker again.", messages.SUCCESS)
         skipped = len(selected) - len(reset)
         if skipped:

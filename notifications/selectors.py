@@ -3,9 +3,10 @@
 import re
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from notifications.models import Notification
@@ -95,3 +96,33 @@ def notifications_by_escalation(case) -> dict[int, list[Notification]]:
     for notification in rows:
         grouped[notification.escalation_id].append(notification)
     return dict(grouped)
+
+
+def waiting_ids(ids) -> list[int]:
+    """Those of ``ids`` still to send, in id order.
+
+    Rows written already sent (historical data such as the demo's) and given-up rows are
+    left out; a row sent meanwhile would be refused by the claim in ``deliver`` anyway.
+    """
+    return list(
+        Notification.objects.filter(id__in=ids, sent_at=None, failed_at=None)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def unsent_ids(*, older_than, now=None, limit=500):
+    """Rows still unsent since before ``older_than`` that no live delivery holds.
+
+    Given-up rows are left for an admin. A row waiting for a retry is left to it until
+    that retry is as late as a fresh row would be (``older_than``): taking it sooner would
+    cut the backoff short and start a second retry chain beside the scheduled one.
+    """
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(sent_at=None, failed_at=None, created_at__lt=older_than)
+        .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+        .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lt=older_than))
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )

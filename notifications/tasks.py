@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from notifications import services
+from notifications import delivery, selectors
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -19,9 +19,9 @@ def deliver_notification(self, notification_id):
     try:
         # A retry's countdown ends at the row's retry time (by this worker's clock), so it
         # finds the row due; a stray task that comes sooner leaves the row to that retry.
-        services.deliver(notification_id, wait_for_retry_time=True)
+        delivery.deliver(notification_id, wait_for_retry_time=True)
     except OSError as exc:  # SMTP refusals (SMTPException is an OSError), resets, timeouts
-        retry_in = services.retry_in(notification_id)
+        retry_in = delivery.retry_in(notification_id)
         if retry_in is None:
             return  # given up (logged by the service), or sent by someone else meanwhile
         raise self.retry(exc=exc, countdown=retry_in)
@@ -36,7 +36,7 @@ def deliver_notifications(notification_ids):
     here leaves the rest to the sweep; a redelivery of this message publishes some rows
     twice, which the claim in ``deliver`` makes harmless.
     """
-    for notification_id in services.waiting_ids(notification_ids):
+    for notification_id in selectors.waiting_ids(notification_ids):
         deliver_notification.delay(notification_id)
 
 
@@ -44,5 +44,5 @@ def deliver_notifications(notification_ids):
 def redeliver_unsent():
     """Re-enqueue what is still unsent a minute after it was written (broker or SMTP was down)."""
     older_than = timezone.now() - timedelta(seconds=settings.PORTAL_REDELIVER_AFTER_SECONDS)
-    for notification_id in services.unsent_ids(older_than=older_than):
+    for notification_id in selectors.unsent_ids(older_than=older_than):
         deliver_notification.delay(notification_id)

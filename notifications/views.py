@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from notifications import selectors, services
+from notifications import selectors
+from notifications.inbox import mark_all_read, mark_read
 
 PAGE_SIZE = 25
 
@@ -42,7 +43,7 @@ def notification_open(request, notification_id):
     notification = selectors.own_notification(request.user, notification_id)
     if notification is None:
         raise Http404("No such notification.")
-    services.mark_read(user=request.user, notification_id=notification.pk)
+    mark_read(user=request.user, notification_id=notification.pk)
     return redirect(selectors.notification_url(notification) or reverse("notifications:inbox"))
 
 
@@ -50,7 +51,7 @@ def notification_open(request, notification_id):
 @require_POST
 def notification_read(request, notification_id):
     """Mark one of the user's notifications as read and stay in the inbox."""
-    if not services.mark_read(user=request.user, notification_id=notification_id):
+    if not mark_read(user=request.user, notification_id=notification_id):
         raise Http404("No such notification.")
     messages.success(request, "Marked as read.")
     return redirect(_back_to_inbox(request))
@@ -59,7 +60,7 @@ def notification_read(request, notification_id):
 @login_required
 @require_POST
 def notification_read_all(request):
-    count = services.mark_all_read(user=request.user)
+    count = mark_all_read(user=request.user)
     if count:
         messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
     else:

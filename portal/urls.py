@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("cases.urls")),
+    path("", include("escalations.case_urls")),
     path("inbox/", include("notifications.urls")),
     path("review/", include("escalations.urls")),
     path("review/report/", include("escalations.report_urls")),
@@ -13,7 +13,7 @@ urlpatterns = [
     # every other one: their stored password hash no longer matches.
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("api/v1/", include(("portal.api_urls", "api"))),
+    path("api/v1/", include(("escalations.api_urls", "api"))),
     path("admin/", admin.site.urls),
 ]
 

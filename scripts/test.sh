@@ -19,6 +19,7 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "No /usr/bin/chromium: browser tests will be skipped. Install it with: apt-get install chromium" >&2
 fi
 .venv/bin/python -m ruff check .
+.venv/bin/lint-imports --no-cache
 .venv/bin/python manage.py collectstatic --noinput -v0
 DATABASE_URL=sqlite:///:memory: .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"

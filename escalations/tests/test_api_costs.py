@@ -109,7 +109,7 @@ def test_the_decision_answer_is_the_escalation_as_its_detail_shows_it(
     assert body == client.get(f"/api/v1/escalations/{escalation.id}/").json()
 
 
-def test_the_decision_answer_shows_a_higher_level_as_the_cases_current_escalation(
+def test_a_lower_level_shows_the_higher_one_as_the_cases_current_escalation(
     old_case, customer, escalation_manager, published
 ):
     first = escalate(old_case, customer, "other", "Please.")
@@ -121,11 +121,13 @@ def test_the_decision_answer_shows_a_higher_level_as_the_cases_current_escalatio
     decided = client.post(
         f"/api/v1/escalations/{first.id}/decision/", {"decision": "accepted", "message": "On it."}, format="json"
     )
+    shown = client.get(f"/api/v1/escalations/{first.id}/")
 
-    assert decided.status_code == 200
-    assert (decided.json()["id"], decided.json()["status"]) == (first.id, "accepted")
-    assert decided.json()["case"]["current_escalation"]["id"] == second.id
-    assert decided.json() == client.get(f"/api/v1/escalations/{first.id}/").json()
+    # The superseded level is not decided (DESIGN.md, "Superseded levels"); its page points on.
+    assert (decided.status_code, decided.json()["code"]) == (409, "superseded")
+    assert shown.status_code == 200
+    assert (shown.json()["id"], shown.json()["status"]) == (first.id, "pending")
+    assert shown.json()["case"]["current_escalation"]["id"] == second.id
 
 
 @pytest.mark.parametrize("escalation_id", [999999, 2**70])

@@ -1,10 +1,11 @@
 """The pure rules: every code, in DESIGN.md's order, at its boundary to the second."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalations.eligibility import CurrentEscalation, EligibilityFacts, evaluate
+from escalations.eligibility import CurrentEscalation, EligibilityFacts, evaluate, format_instant
 
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -143,3 +144,20 @@ def test_too_early_is_checked_before_review_pending():
     verdict = evaluate(facts(wait=timedelta(days=5), current=pending(1, CREATED + timedelta(days=9))))
 
     assert verdict.code == "too_early"
+
+
+# One instant, written on four clocks: whatever the zone it arrives in, it reads as UTC.
+INSTANTS = [
+    ("utc", datetime(2026, 11, 27, 14, 0, tzinfo=UTC), "Fri 27 Nov 2026, 14:00 UTC"),
+    ("berlin-winter", datetime(2026, 11, 27, 15, 0, tzinfo=ZoneInfo("Europe/Berlin")), "Fri 27 Nov 2026, 14:00 UTC"),
+    ("berlin-summer", datetime(2026, 7, 10, 16, 30, tzinfo=ZoneInfo("Europe/Berlin")), "Fri 10 Jul 2026, 14:30 UTC"),
+    ("new-york-across-midnight", datetime(2026, 11, 27, 21, 0, tzinfo=ZoneInfo("America/New_York")),
+     "Sat 28 Nov 2026, 02:00 UTC"),
+    ("fixed-offset", datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+     "Mon 02 Mar 2026, 03:30 UTC"),
+]
+
+
+@pytest.mark.parametrize(("moment", "words"), [i[1:] for i in INSTANTS], ids=[i[0] for i in INSTANTS])
+def test_format_instant_converts_any_zone_to_utc_before_naming_it_utc(moment, words):
+    assert format_instant(moment) == words

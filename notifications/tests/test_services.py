@@ -6,8 +6,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from notifications.delivery import deliver
 from notifications.models import Notification
-from notifications.services import deliver, notify, unsent_ids
+from notifications.outbox import notify
+from notifications.selectors import unsent_ids
 from notifications.tasks import deliver_notification, deliver_notifications, redeliver_unsent
 
 

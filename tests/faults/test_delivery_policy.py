@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from cases.tests.factories import UserFactory
 from escalations.services import AlreadyDecided, decide, escalate
-from notifications import services
+from notifications import delivery, outbox
+from notifications.delivery import DeliveryPolicy, deliver, is_given_up, retry_delay
 from notifications.models import Notification
-from notifications.services import DeliveryPolicy, deliver, is_given_up, retry_delay, unsent_ids
+from notifications.selectors import unsent_ids
 from notifications.tasks import deliver_notification, deliver_notifications
 
 REFUSING = "notifications.tests.failing_backend.RefusingBackend"
@@ -87,7 +88,7 @@ def test_a_message_is_given_up_once_it_has_failed_the_allowed_number_of_times(at
 
 @pytest.fixture
 def row(case, customer):
-    services.notify(
+    outbox.notify(
         recipients=[customer], kind="escalation_received", context={"case": case, "escalation": None, "level": None},
         case=case, event="policy-1", now=timezone.now() - timedelta(minutes=5),
     )  # fmt: skip
@@ -179,8 +180,8 @@ def test_the_policy_follows_the_settings(settings):
     settings.PORTAL_DELIVERY_MAX_ATTEMPTS = 3
     settings.PORTAL_DELIVERY_RETRY_BASE_SECONDS = 0.5
 
-    assert services.delivery_policy().max_attempts == 3
-    assert services.delivery_policy().base_seconds == 0.5
+    assert delivery.delivery_policy().max_attempts == 3
+    assert delivery.delivery_policy().base_seconds == 0.5
 
 
 # What admins see and do

@@ -35,8 +35,9 @@ from cases.tests.factories import UserFactory
 from escalations.deadlines import sweep_review_deadlines
 from escalations.models import Escalation, EscalationLevel, EscalationStatus, RootCauseAnalysis
 from escalations.services import decide, escalate
+from notifications.delivery import deliver
 from notifications.models import Notification
-from notifications.services import deliver, notify
+from notifications.outbox import notify
 
 PAYLOADS = {
     "script-tag": "<script>alert(1)</script>",

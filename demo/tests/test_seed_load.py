@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
+from cases import people as roles
 from cases.models import Case, CaseComment, CaseStatus, Organization, Severity
-from escalations import roles
 from escalations.deadlines import sweep_review_deadlines
 from escalations.models import Escalation, EscalationLevel, EscalationStatus
 from escalations.selectors import calendar_map, review_queue

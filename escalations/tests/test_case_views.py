@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from cases.models import Case
-from cases.tests.factories import ELIGIBILITY_SITUATIONS, CaseFactory, case_in_situation
+from cases.tests.factories import CaseFactory
 from escalations.models import Escalation
 from escalations.services import check_eligibility, decide, escalate
+from escalations.tests.factories import ELIGIBILITY_SITUATIONS, case_in_situation
 
 
 @pytest.fixture

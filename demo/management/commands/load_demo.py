@@ -29,7 +29,18 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.demo_content import (
+from cases import people as roles
+from cases.models import (
+    Case,
+    CaseComment,
+    CommentKind,
+    Organization,
+    Region,
+    Severity,
+    SupportTier,
+)
+from cases.services import case_update
+from demo.content import (
     CASES,
     DEMO_PASSWORD,
     EMAIL_DOMAIN,
@@ -43,17 +54,6 @@ from cases.demo_content import (
     RaiseToOutage,
     Say,
 )
-from cases.models import (
-    Case,
-    CaseComment,
-    CommentKind,
-    Organization,
-    Region,
-    Severity,
-    SupportTier,
-)
-from cases.services import case_update
-from escalations import roles
 from escalations.eligibility import format_duration, format_instant
 from escalations.models import BusinessCalendar, Holiday
 from escalations.services import check_eligibility, current_escalation, decide, escalate

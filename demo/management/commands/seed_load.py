@@ -40,8 +40,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
+from cases import people as roles
 from cases.models import Case, CaseComment, CommentKind, Organization, Region, SupportTier
-from escalations import roles
 from escalations.business_hours import add_business_hours
 from escalations.calendars import to_work_calendar
 from escalations.eligibility import format_instant

@@ -9,10 +9,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseComment
-from cases.serializers import EligibilitySerializer
-from cases.tests.factories import ELIGIBILITY_SITUATIONS, CaseFactory, UserFactory, case_in_situation
+from cases.tests.factories import CaseFactory, UserFactory
 from escalations.models import Escalation
+from escalations.serializers import EligibilitySerializer
 from escalations.services import check_eligibility
+from escalations.tests.factories import ELIGIBILITY_SITUATIONS, case_in_situation
 from notifications.models import Notification
 
 

@@ -6,8 +6,8 @@ Read by ``manage.py load_demo``; kept apart so the command reads as logic and th
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cases import people as roles
 from cases.models import CaseStatus, CustomerPriority, Severity
-from escalations import roles
 from escalations.models import EscalationStatus
 
 DEMO_PASSWORD = "demo-pass-2026"
