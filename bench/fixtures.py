@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 
 from cases import people as roles
 from cases.models import Case, Organization
-from demo.management.commands.seed_load import Writer
+from demo.bulk import Writer
 from escalations.models import Escalation
 from escalations.selectors import forget_calendars_now
 

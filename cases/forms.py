@@ -1,6 +1,6 @@
 from django import forms
 
-from cases.models import CaseStatus, CustomerPriority, Severity, SupportTier
+from cases.models import SUBJECT_MAX_LENGTH, TEXT_MAX_LENGTH, CaseStatus, CustomerPriority, Severity, SupportTier
 
 SORT_CHOICES = [
     ("newest", "Newest first"),
@@ -28,9 +28,9 @@ class CaseFilterForm(forms.Form):
 
 class CaseForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=None, required=False)
-    subject = forms.CharField(max_length=200, help_text="One line that says what is wrong.")
+    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH, help_text="One line that says what is wrong.")
     description = forms.CharField(
-        max_length=20000,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="What happens, since when, what you expected, and what you have tried.",
     )
@@ -57,7 +57,7 @@ class CaseForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label="Add a comment", max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(label="Add a comment", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class PriorityForm(forms.Form):

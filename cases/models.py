@@ -26,7 +26,12 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# A solved or closed case takes no escalation and no change; every other status is open work.
 CLOSED_STATUSES = frozenset({CaseStatus.SOLVED, CaseStatus.CLOSED})
+OPEN_STATUSES = tuple(status for status in CaseStatus.values if status not in CLOSED_STATUSES)
+# Text limits of what people write into a case (also the limits of replies and decisions).
+SUBJECT_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 20000
 
 
 class SupportTier(models.Model):
@@ -90,8 +95,8 @@ class Organization(models.Model):
 class Case(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="cases")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_cases")
-    subject = models.CharField(max_length=200)
-    description = models.TextField(max_length=20000)
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
+    description = models.TextField(max_length=TEXT_MAX_LENGTH)
     severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MINOR)
     customer_priority = models.CharField(
         max_length=10, choices=CustomerPriority.choices, default=CustomerPriority.NORMAL
@@ -148,7 +153,7 @@ class CaseComment(models.Model):
         related_name="case_comments",
         help_text="Empty for system messages.",
     )
-    body = models.TextField(max_length=20000)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
     public = models.BooleanField(default=True)
     kind = models.CharField(max_length=10, choices=CommentKind.choices, default=CommentKind.REPLY)
     created_at = models.DateTimeField(default=timezone.now)

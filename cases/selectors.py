@@ -1,9 +1,9 @@
 """Reads: which cases a user may see, and the lists built on that."""
 
-from django.db.models import Case as When_
+from django.db.models import Case as SqlCase
 from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from cases.models import Case, CaseComment, Organization
+from cases.models import OPEN_STATUSES, Case, CaseComment, CustomerPriority, Organization
 from cases.people import is_escalation_staff
 
 SORTS = {
@@ -68,6 +68,16 @@ def visible_comments(case, user) -> QuerySet[CaseComment]:
     return comments
 
 
+def priority_rank() -> SqlCase:
+    """Customer Priority as a number to order by, higher first: high 3, normal 2, low 1."""
+    return SqlCase(
+        When(customer_priority=CustomerPriority.HIGH, then=Value(3)),
+        When(customer_priority=CustomerPriority.NORMAL, then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
 def filter_and_sort_cases(
     cases: QuerySet[Case], *, status=(), severity=(), customer_priority=None, sort="newest"
 ) -> QuerySet[Case]:
@@ -78,18 +88,8 @@ def filter_and_sort_cases(
     if customer_priority:
         cases = cases.filter(customer_priority=customer_priority)
     if sort == "priority":
-        cases = cases.annotate(
-            priority_rank=When_(
-                When(customer_priority="high", then=Value(3)),
-                When(customer_priority="normal", then=Value(2)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
+        cases = cases.annotate(priority_rank=priority_rank())
     return cases.order_by(*SORTS.get(sort, SORTS["newest"]))
-
-
-OPEN_STATUSES = ("new", "open", "pending_customer")
 
 
 def support_queue(*, tier=None, severity=None) -> QuerySet[Case]:
@@ -104,11 +104,6 @@ def support_queue(*, tier=None, severity=None) -> QuerySet[Case]:
         cases = cases.filter(organization__tier__slug=tier)
     if severity:
         cases = cases.filter(severity=severity)
-    return cases.annotate(
-        priority_rank=When_(
-            When(customer_priority="high", then=Value(0)),
-            When(customer_priority="normal", then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        )
-    ).order_by("organization__tier__rank", "severity", "priority_rank", "created_at", "id")
+    return cases.annotate(priority_rank=priority_rank()).order_by(
+        "organization__tier__rank", "severity", "-priority_rank", "created_at", "id"
+    )

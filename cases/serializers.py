@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from cases.models import Case, CaseComment, CaseStatus, CustomerPriority, Severity
+from cases.models import SUBJECT_MAX_LENGTH, TEXT_MAX_LENGTH, Case, CaseComment, CaseStatus, CustomerPriority, Severity
+from cases.services import REASON_MAX
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -71,8 +72,8 @@ class CaseFieldsSerializer(serializers.ModelSerializer):
 
 
 class CaseCreateSerializer(StrictInputSerializer):
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=20000)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH)
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MINOR)
     customer_priority = serializers.ChoiceField(choices=CustomerPriority.choices, default=CustomerPriority.NORMAL)
     organization = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
@@ -81,7 +82,14 @@ class CaseCreateSerializer(StrictInputSerializer):
 class CaseUpdateSerializer(StrictInputSerializer):
     customer_priority = serializers.ChoiceField(choices=CustomerPriority.choices, required=False)
     severity = serializers.ChoiceField(
-        choices=Severity.choices, required=False, help_text="Customers may only raise a case to 1 (outage)."
+        choices=Severity.choices,
+        required=False,
+        help_text="Customers may only raise a case to 1 (outage); escalation staff set any severity, with a reason.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        max_length=REASON_MAX,
+        help_text="Why the severity changes: required when escalation staff change it; the thread shows it.",
     )
 
 
@@ -103,5 +111,9 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(StrictInputSerializer):
-    body = serializers.CharField(max_length=20000)
-    public = serializers.BooleanField(required=False, default=True, help_text="Staff only: false for an internal note.")
+    body = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    public = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Staff only: false for an internal note. From anyone else, false is refused (400).",
+    )

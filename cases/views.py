@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from cases import selectors, services
 from cases.forms import CaseForm, PriorityForm
 from cases.models import Organization, Severity
-from portal.errors import InvalidInput
+from portal.errors import DomainError, InvalidInput
 
 
 def _visible_case(request, case_id):
@@ -57,11 +57,16 @@ def case_create(request):
 def priority_change(request, case_id):
     case = _visible_case(request, case_id)
     form = PriorityForm(request.POST)
-    if form.is_valid():
-        services.case_update(case=case, user=request.user, customer_priority=form.cleaned_data["customer_priority"])
-        messages.success(request, "Customer Priority updated.")
-    else:
+    if not form.is_valid():
         messages.error(request, "Choose low, normal or high.")
+        return redirect(case)
+    try:
+        services.case_update(case=case, user=request.user, customer_priority=form.cleaned_data["customer_priority"])
+    except DomainError as error:
+        # Not the caller's to change (403), or the case is solved or closed (409): say so on the case page.
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Customer Priority updated.")
     return redirect(case)
 
 
@@ -69,6 +74,13 @@ def priority_change(request, case_id):
 @require_POST
 def outage_raise(request, case_id):
     case = _visible_case(request, case_id)
-    services.case_update(case=case, user=request.user, severity=Severity.OUTAGE)
-    messages.success(request, "This case is now Severity 1. The on-call team has been paged and works it 24/7.")
+    try:
+        # Staff raising a case say why (the service requires it of them); customers need not.
+        services.case_update(
+            case=case, user=request.user, severity=Severity.OUTAGE, reason=request.POST.get("reason") or None
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "This case is now Severity 1. The on-call team has been paged and works it 24/7.")
     return redirect(case)

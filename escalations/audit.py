@@ -44,6 +44,7 @@ EVENT_WORDS = {
     "due_soon_warned": "Responders warned: due within the hour",
     "imported": "Imported",
     "default_unset": "No longer the default calendar",
+    "deadline_recomputed": "Review deadline recomputed: its calendar changed",
 }
 NONE = "None"  # django-auditlog's spelling of null (smart_str(None))
 

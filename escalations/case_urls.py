@@ -4,6 +4,7 @@ URLconf: the names in the contract (cases:detail, cases:escalate, ...) stay as t
 
 from django.urls import path
 
+import portal.converters  # noqa: F401  (registers <id:...>: ids a 64-bit integer holds)
 from cases.urls import urlpatterns as case_urlpatterns
 from escalations import case_views
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("", case_views.case_list, name="list"),
     path("support/", case_views.support_queue, name="support-queue"),
     *case_urlpatterns,
-    path("cases/<int:case_id>/", case_views.case_detail, name="detail"),
-    path("cases/<int:case_id>/comments/", case_views.comment_add, name="comment"),
-    path("cases/<int:case_id>/escalate/", case_views.escalate, name="escalate"),
+    path("cases/<id:case_id>/", case_views.case_detail, name="detail"),
+    path("cases/<id:case_id>/comments/", case_views.comment_add, name="comment"),
+    path("cases/<id:case_id>/escalate/", case_views.escalate, name="escalate"),
 ]

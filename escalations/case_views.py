@@ -12,13 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cases import policy as case_policy
 from cases import selectors
 from cases import services as case_services
 from cases.forms import CaseFilterForm, CommentForm, PriorityForm, SupportQueueFilterForm
-from cases.models import Organization, Severity
+from cases.models import Organization
 from cases.people import is_escalation_staff
 from cases.views import form_errors
-from escalations import services
+from escalations import policy, services
+from escalations.eligibility import format_instant
 from escalations.forms import EscalateForm
 from escalations.models import EscalationLevel
 from escalations.selectors import case_with_escalations
@@ -55,7 +57,7 @@ def case_list(request):
     query.pop("page", None)
     return render(
         request,
-        "cases/case_list.html",
+        "escalations/case_list.html",
         {
             "form": form,
             "page": page,
@@ -69,7 +71,7 @@ def case_list(request):
 @login_required
 def case_detail(request, case_id):
     case = _visible_case(request, case_id)
-    return render(request, "cases/case_detail.html", _detail_context(request, case))
+    return render(request, "escalations/case_detail.html", _detail_context(request, case))
 
 
 def _detail_context(request, case, *, comment_form=None):
@@ -78,6 +80,7 @@ def _detail_context(request, case, *, comment_form=None):
     verdict = services.check_eligibility(
         case, request.user, now, is_member=case.is_member, escalations=escalations
     )
+    next_review = _next_review(verdict)
     is_staff_view = is_escalation_staff(request.user)
     if is_staff_view:
         # Staff only: it names every recipient. One query for all the case's escalations.
@@ -88,6 +91,7 @@ def _detail_context(request, case, *, comment_form=None):
         "case": case,
         "now": now,
         "eligibility": verdict,
+        **next_review,
         "escalations": escalations,
         "current_escalation": escalations[-1] if escalations else None,
         "comments": selectors.visible_comments(case, request.user),
@@ -95,7 +99,23 @@ def _detail_context(request, case, *, comment_form=None):
         "priority_form": PriorityForm(initial={"customer_priority": case.customer_priority}),
         "is_member": case.is_member,
         "is_staff_view": is_staff_view,
-        "is_outage": case.severity == Severity.OUTAGE,
+        "controls": case_policy.case_controls(
+            status=case.status, severity=case.severity, is_member=case.is_member, is_staff=is_staff_view
+        ),
+    }
+
+
+def _next_review(verdict) -> dict:
+    """Who reviews the escalation the customer may make now, and within what, as the level says.
+
+    Only when the button is offered: a case that cannot be escalated pays no query for it.
+    """
+    if not verdict.eligible:
+        return {}
+    level = EscalationLevel.objects.filter(number=verdict.next_level).first()
+    return {
+        "next_reviewer_reviews": policy.responder_reviews(policy.responder_of(level)),
+        "next_review_within": policy.hours_in_words(policy.review_within(level)),
     }
 
 
@@ -104,15 +124,22 @@ def _detail_context(request, case, *, comment_form=None):
 def comment_add(request, case_id):
     case = _visible_case(request, case_id)
     form = CommentForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             case_services.comment_create(case=case, user=request.user, body=form.cleaned_data["body"])
         except InvalidInput as error:
             form_errors(form, error)
+        except DomainError as error:
+            # A closed case (409) or someone who may read but not reply (403): the page says why,
+            # and keeps what they typed in the form when it is shown.
+            messages.error(request, error.detail)
+            status = error.status
         else:
             messages.success(request, "Your comment was added.")
             return redirect(case.get_absolute_url() + "#thread")
-    return render(request, "cases/case_detail.html", _detail_context(request, case, comment_form=form), status=400)
+    context = _detail_context(request, case, comment_form=form)
+    return render(request, "escalations/case_detail.html", context, status=status)
 
 
 @login_required
@@ -140,7 +167,7 @@ def escalate(request, case_id):
             messages.success(
                 request,
                 f"Your case is escalated to Level {escalation.level}. A decision is due by "
-                f"{escalation.review_due_at:%a %d %b %Y, %H:%M} UTC.",
+                f"{format_instant(escalation.review_due_at)}.",
             )
             return redirect(case.get_absolute_url() + f"#escalation-{escalation.level}")
     level = EscalationLevel.objects.filter(number=verdict.next_level).prefetch_related("alerted_groups").first()
@@ -153,7 +180,9 @@ def escalate(request, case_id):
             "eligibility": verdict,
             "level": level,
             "previous": previous,
-            "due_if_now": services.review_due_at(case, level, now),
+            "due_if_now": services.review_deadline(case, level, now),
+            "reviewer_reviews": policy.responder_reviews(policy.responder_of(level)),
+            "review_within": policy.hours_in_words(policy.review_within(level)),
         },
         status=400 if form.errors else 200,
     )
@@ -180,6 +209,6 @@ def support_queue(request):
     query.pop("page", None)
     return render(
         request,
-        "cases/support_queue.html",
+        "escalations/support_queue.html",
         {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
     )

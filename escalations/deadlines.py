@@ -13,9 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.people import SUPPORT_MANAGEMENT, group_members
-from escalations import audit
-from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder
-from escalations.policy import can_escalate_higher
+from escalations import audit, policy
+from escalations.models import Escalation, EscalationLevel, EscalationStatus
 from escalations.roles import responder_users
 from notifications.outbox import notify
 
@@ -50,16 +49,13 @@ def sweep_review_deadlines(now=None) -> SweepResult:
 def _claim_due(now):
     """Pending escalations with an alert due: one query, served by two partial indexes."""
     due = Q(due_soon_at__lte=now, due_soon_sent_at=None) | Q(review_due_at__lte=now, overdue_at=None)
+    # A superseded level has left the review: the higher level is the one to work, and warned.
     return list(
-        Escalation.objects.filter(due, status=EscalationStatus.PENDING)
+        Escalation.objects.filter(due, status=EscalationStatus.PENDING, superseded_at=None)
         .select_for_update(skip_locked=True, of=("self",))
         .select_related("case__organization__region", "case__organization__tier", "requested_by")
         .order_by("review_due_at")[:BATCH_SIZE]
     )
-
-
-def _responder(level):
-    return level.responder if level else Responder.ESCALATION_MANAGERS
 
 
 def _warn_due_soon(escalation, level, now):
@@ -74,7 +70,7 @@ def _warn_due_soon(escalation, level, now):
         changes={"due_soon_sent_at": (escalation.due_soon_sent_at, now)},
     )
     notify(
-        recipients=responder_users(_responder(level), case),
+        recipients=responder_users(policy.responder_of(level), case),
         kind="review_due_soon",
         context={"case": case, "escalation": escalation, "level": level},
         case=case,
@@ -106,9 +102,9 @@ def _mark_overdue(escalation, level, now):
         "escalation": escalation,
         "level": level,
         # Whether the emails may offer "one level higher": the policy's answer, not theirs.
-        "escalation_can_go_higher": can_escalate_higher(escalation.level),
+        "escalation_can_go_higher": policy.can_escalate_higher(escalation.level),
     }
-    staff = [*responder_users(_responder(level), case), *group_members(SUPPORT_MANAGEMENT)]
+    staff = [*responder_users(policy.responder_of(level), case), *group_members(SUPPORT_MANAGEMENT)]
     notify(
         recipients=staff,
         kind="review_overdue",

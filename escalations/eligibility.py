@@ -9,9 +9,8 @@ exactly, not a second later.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cases.models import CLOSED_STATUSES
 from escalations.policy import MAX_LEVEL, can_escalate_higher
-
-CLOSED_STATUSES = frozenset({"solved", "closed"})
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,10 @@ escalations.review, which raise InvalidInput for anything these forms let throug
 
 from django import forms
 
-from cases.models import Region
+from cases.models import TEXT_MAX_LENGTH, Region
 from escalations.models import SUMMARY_MAX_LENGTH, EscalationReason, EscalationStatus
-from escalations.review import RCA_TEXT_MAX
 
 ANY_STATUS = "any"
-DECISION_MESSAGE_MAX = 20000
 
 
 class EscalateForm(forms.Form):
@@ -81,7 +79,7 @@ class DecisionForm(forms.Form):
         label="Your decision",
     )
     message = forms.CharField(
-        max_length=DECISION_MESSAGE_MAX,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 7}),
         label="Reply to the customer",
         help_text="Posted in the case's conversation as a public comment, in your name.",
@@ -89,16 +87,18 @@ class DecisionForm(forms.Form):
 
 
 class RcaForm(forms.Form):
-    root_cause = forms.CharField(max_length=RCA_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}), label="Root cause")
+    root_cause = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}), label="Root cause"
+    )
     contributing_factors = forms.CharField(
-        max_length=RCA_TEXT_MAX,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         label="Contributing factors",
         help_text="Optional.",
     )
     corrective_actions = forms.CharField(
-        max_length=RCA_TEXT_MAX,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Corrective actions",
         help_text="What changes, so that this does not happen again.",

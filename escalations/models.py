@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Severity
+from cases.models import TEXT_MAX_LENGTH, Severity
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DEFAULT_REVIEW_WITHIN = timedelta(hours=4)
@@ -225,9 +225,9 @@ class Holiday(models.Model):
 
 class RootCauseAnalysis(models.Model):
     escalation = models.OneToOneField(Escalation, on_delete=models.CASCADE, related_name="rca")
-    root_cause = models.TextField(max_length=20000)
-    contributing_factors = models.TextField(max_length=20000, blank=True)
-    corrective_actions = models.TextField(max_length=20000)
+    root_cause = models.TextField(max_length=TEXT_MAX_LENGTH)
+    contributing_factors = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    corrective_actions = models.TextField(max_length=TEXT_MAX_LENGTH)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="root_cause_analyses"
     )

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from escalations import policy
 from escalations.business_hours import business_time_between
-from escalations.models import DEFAULT_REVIEW_WITHIN, Escalation, EscalationLevel
+from escalations.models import Escalation, EscalationLevel
 from escalations.selectors import CalendarMap
 
 PERIOD_DAYS = (7, 30, 90)
@@ -256,7 +257,7 @@ def summarize(
     by_reviewer: dict[int | None, tuple[str, _Tally]] = {}
     undecided, overall = _Tally(), _Tally()
     for facts in escalations:
-        rule = rules.get(facts.level) or LevelRule(facts.level, "", DEFAULT_REVIEW_WITHIN)
+        rule = rules.get(facts.level) or LevelRule(facts.level, "", policy.review_within(None))
         outcome, taken = classify(facts, allowed=rule.review_within, calendars=calendars, now=now)
         by_level.setdefault(facts.level, _Tally()).add(outcome, taken)
         overall.add(outcome, taken)
@@ -267,7 +268,7 @@ def summarize(
             by_reviewer.setdefault(facts.reviewer_id, (name, _Tally()))[1].add(outcome, taken)
 
     levels = tuple(
-        tally.row(Scope.LEVEL, rule=rules.get(number) or LevelRule(number, "", DEFAULT_REVIEW_WITHIN))
+        tally.row(Scope.LEVEL, rule=rules.get(number) or LevelRule(number, "", policy.review_within(None)))
         for number, tally in sorted(by_level.items())
     )
     ordered = sorted(by_reviewer.items(), key=lambda item: (item[0] is None, item[1][0].casefold(), item[0] or 0))

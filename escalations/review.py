@@ -7,14 +7,14 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.models import TEXT_MAX_LENGTH
 from cases.people import is_escalation_staff
 from cases.services import system_comment_create
-from escalations import audit
+from escalations import audit, policy
 from escalations.models import Escalation, EscalationStatus, RootCauseAnalysis
 from escalations.services import AlreadyDecided, require_responder
 from portal.errors import DomainError, InvalidInput
 
-RCA_TEXT_MAX = 20000
 RCA_FIELDS = ("escalation", "root_cause", "contributing_factors", "corrective_actions", "completed_by", "completed_at")
 
 
@@ -50,12 +50,16 @@ def escalation_assign(*, escalation, assignee_id, by, now=None) -> Escalation:
             Escalation.objects.select_for_update()
             .filter(pk=escalation.pk)
             .exclude(status=EscalationStatus.RESOLVED)
-            .values("assignee_id", "assigned_at")
+            .values("assignee_id", "assigned_at", "status", "superseded_at")
             .order_by("pk")
             .first()
         )
         if before is None:
             raise NotResolvable("This escalation is resolved; there is nothing left to take on.")
+        if assignee is not None and not policy.may_take_on(
+            before["status"], superseded=before["superseded_at"] is not None
+        ):
+            raise NotResolvable("This escalation's review is over: there is nothing left to claim.")
         Escalation.objects.filter(pk=escalation.pk).update(assignee=assignee, assigned_at=assigned_at)
         escalation.refresh_from_db()
         event = "released" if assignee is None else "claimed" if assignee.pk == by.pk else "assigned"
@@ -110,7 +114,7 @@ def rca_file(*, escalation, user, root_cause, contributing_factors, corrective_a
     level = require_responder(user, escalation, action="file the root cause analysis of")
     if not (level and level.requires_rca):
         raise NotResolvable(f"Level {escalation.level} escalations do not take a root cause analysis.")
-    if escalation.status == EscalationStatus.PENDING:
+    if not policy.rca_may_follow(escalation.status):
         raise NotResolvable("Decide the escalation first; the root cause analysis follows the decision.")
     fields = {
         "root_cause": root_cause,
@@ -120,8 +124,8 @@ def rca_file(*, escalation, user, root_cause, contributing_factors, corrective_a
     cleaned, errors = {}, {}
     for name, value in fields.items():
         text = value.strip() if isinstance(value, str) else ""
-        if len(text) > RCA_TEXT_MAX:
-            errors[name] = f"Keep it to {RCA_TEXT_MAX:,} characters."
+        if len(text) > TEXT_MAX_LENGTH:
+            errors[name] = f"Keep it to {TEXT_MAX_LENGTH:,} characters."
         elif not text and name != "contributing_factors":
             errors[name] = "This part of the analysis is required."
         cleaned[name] = text

@@ -4,6 +4,7 @@ request, the queue row, the escalation with its case, the staff's inputs."""
 from django.utils import timezone
 from rest_framework import serializers
 
+from cases.models import TEXT_MAX_LENGTH
 from cases.serializers import CaseFieldsSerializer, StrictInputSerializer, UserBriefSerializer
 from escalations.business_hours import business_time_between
 from escalations.models import SUMMARY_MAX_LENGTH, Escalation, EscalationReason, EscalationStatus, RootCauseAnalysis
@@ -126,7 +127,7 @@ class EscalationDetailSerializer(QueueEscalationSerializer):
 
 class DecisionSerializer(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=[EscalationStatus.ACCEPTED, EscalationStatus.NOT_ACCEPTED])
-    message = serializers.CharField(max_length=20000)
+    message = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class AssignSerializer(StrictInputSerializer):
@@ -136,9 +137,11 @@ class AssignSerializer(StrictInputSerializer):
 
 
 class RcaInputSerializer(StrictInputSerializer):
-    root_cause = serializers.CharField(max_length=20000)
-    contributing_factors = serializers.CharField(max_length=20000, allow_blank=True, required=False, default="")
-    corrective_actions = serializers.CharField(max_length=20000)
+    root_cause = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    contributing_factors = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, allow_blank=True, required=False, default=""
+    )
+    corrective_actions = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 # The queue API builds its rows from plain values. QueueEscalationSerializer costs ~12 ms for a

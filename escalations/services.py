@@ -15,22 +15,21 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, CaseComment, CommentKind
+from cases.people import ESCALATION_MANAGERS
 from cases.selectors import with_membership
 from cases.services import system_comment_build, system_comment_create
-from escalations import audit
+from escalations import audit, policy, recipients
 from escalations import eligibility as rules
 from escalations.business_hours import add_business_hours
 from escalations.calendars import calendar_for_organization, to_work_calendar
 from escalations.eligibility import Eligibility
 from escalations.models import (
-    DEFAULT_REVIEW_WITHIN,
     SUMMARY_MAX_LENGTH,
     Escalation,
     EscalationLevel,
     EscalationReason,
     EscalationStatus,
     EscalationWindow,
-    Responder,
 )
 from escalations.policy import can_escalate_higher
 from escalations.roles import is_responder
@@ -92,7 +91,7 @@ def _escalation_window(case) -> timedelta | None:
     )
 
 
-def _current_escalation(case, escalations) -> rules.CurrentEscalation | None:
+def _current_escalation_facts(case, escalations) -> rules.CurrentEscalation | None:
     """The facts of the highest-level escalation: from ``escalations`` when loaded, else one query."""
     if escalations is not None:
         current = max(escalations, key=attrgetter("level"), default=None)
@@ -124,13 +123,12 @@ def check_eligibility(
         created_at=case.created_at,
         tier_name=organization.tier.name,
         wait=_escalation_window(case),
-        current=_current_escalation(case, escalations),
+        current=_current_escalation_facts(case, escalations),
         now=now,
     )
     return rules.evaluate(facts)
 
 
-DUE_SOON_WARNING = timedelta(hours=1)
 # What the audit trail records of a new escalation.
 ESCALATION_CREATED_FIELDS = (
     "case",
@@ -153,12 +151,14 @@ def review_deadlines(case, level: EscalationLevel | None, start: datetime) -> tu
     that the deadline sweep is a plain indexed comparison with the clock.
     """
     calendar = to_work_calendar(calendar_for_organization(case.organization))
-    within = level.review_within if level else DEFAULT_REVIEW_WITHIN
-    warn_after = max(within - DUE_SOON_WARNING, timedelta(0))
-    return add_business_hours(calendar, start, warn_after), add_business_hours(calendar, start, within)
+    within = policy.review_within(level)
+    return (
+        add_business_hours(calendar, start, policy.due_soon_after(within)),
+        add_business_hours(calendar, start, within),
+    )
 
 
-def review_due_at(case, level: EscalationLevel | None, start: datetime) -> datetime:
+def review_deadline(case, level: EscalationLevel | None, start: datetime) -> datetime:
     """The review deadline for an escalation made at ``start`` (see review_deadlines)."""
     return review_deadlines(case, level, start)[1]
 
@@ -255,11 +255,22 @@ def alert_recipients(escalation, level: EscalationLevel | None):
     """Everyone the level alerts: its groups, the region's senior management, the CSM."""
     case = escalation.case
     organization = case.organization
-    group_filter = Q(groups__in=level.alerted_groups.all()) if level else Q(groups__name="Escalation Managers")
-    if level and level.alert_region_senior_management and organization.region_id:
-        group_filter |= Q(groups=organization.region.senior_management_id)
+    if level is None:  # an admin deleted the level: the Escalation Managers answer every level by default
+        group_filter, csm_alerted = Q(groups__name=ESCALATION_MANAGERS), False
+    else:
+        alerted = recipients.level_alerts(
+            # A subquery of the one query below, never a query of its own.
+            alerted_group_ids=level.alerted_groups.values_list("pk", flat=True),
+            alerts_region_senior_management=level.alert_region_senior_management,
+            alerts_account_csm=level.alert_account_csm,
+            region_senior_group_id=organization.region.senior_management_id if organization.region_id else None,
+            csm_id=organization.csm_id,
+        )
+        group_filter, csm_alerted = Q(groups__in=alerted.level_group_ids), alerted.csm
+        if alerted.region_senior_group_id is not None:
+            group_filter |= Q(groups=alerted.region_senior_group_id)
     users = list(get_user_model().objects.filter(group_filter, is_active=True).distinct().order_by("pk"))
-    if level and level.alert_account_csm and organization.csm:
+    if csm_alerted:
         users.append(organization.csm)
     return users
 
@@ -277,7 +288,7 @@ def _notify_escalated(escalation, level, now):
     alerted = alert_recipients(escalation, level)
     rows = build(recipients=alerted, kind="escalation_alert")
     csm = case.organization.csm
-    if csm and all(user.pk != csm.pk for user in alerted):
+    if csm and recipients.is_csm_informed(csm.pk, {user.pk for user in alerted}):
         # The article: the account's CSM is informed of every escalation, at every level.
         rows += build(recipients=[csm], kind="csm_informed")
     rows += build(recipients=[escalation.requested_by], kind="escalation_received")
@@ -285,19 +296,12 @@ def _notify_escalated(escalation, level, now):
     outbox_write(rows)
 
 
-RESPONDER_IN_A_SENTENCE = {
-    Responder.ESCALATION_MANAGERS: "the Escalation Managers",
-    Responder.REGION_SENIOR_MANAGEMENT: "the region's Senior Management",
-    Responder.VP_OF_SUPPORT: "the VP of Support",
-}
-
-
 def require_responder(user, escalation, *, action: str) -> EscalationLevel | None:
     """The escalation's level, if ``user`` answers it; NotResponder otherwise."""
     level = EscalationLevel.objects.filter(number=escalation.level).first()
-    responder = level.responder if level else Responder.ESCALATION_MANAGERS
+    responder = policy.responder_of(level)
     if not is_responder(user, responder, escalation.case):
-        who = RESPONDER_IN_A_SENTENCE[responder]
+        who = policy.responder_in_a_sentence(responder)
         raise NotResponder(f"Only {who} can {action} a Level {escalation.level} escalation of this case.")
     return level
 

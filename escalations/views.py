@@ -18,14 +18,13 @@ from django.utils import timezone
 from cases.models import Case
 from cases.people import is_escalation_staff
 from cases.selectors import visible_comments
-from escalations import audit, roles, selectors
+from escalations import audit, policy, roles, selectors
 from escalations.forms import DecisionForm, QueueFilterForm, RcaForm
 from escalations.models import Escalation, EscalationLevel, EscalationStatus, Responder, RootCauseAnalysis
 from escalations.selectors import case_with_escalations
 from notifications.selectors import notifications_by_escalation
 
 PAGE_SIZE = 25
-DUE_SOON = timedelta(hours=1)
 
 
 def staff_required(view):
@@ -66,15 +65,19 @@ def business_time_words(left: timedelta, *, overdue: bool) -> str:
     return f"{_hours_minutes(left)} of business time left"
 
 
-def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: datetime) -> None:
-    """Sets what the pages show: is_overdue, is_due_soon, time_left, reason_short, can_assign.
+def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: datetime, user) -> None:
+    """Sets what the pages show: is_overdue, is_due_soon, time_left, reason_short, can_claim, can_release.
 
     Overdue by the wall clock, as the sweep marks it (``overdue_at``), a minute later at most.
     """
-    escalation.is_pending = escalation.status == EscalationStatus.PENDING
-    # Claiming is for work still to do; a leftover assignee can always be released.
-    escalation.can_assign = escalation.status in (EscalationStatus.PENDING, EscalationStatus.ACCEPTED) or bool(
-        escalation.assignee_id and escalation.status != EscalationStatus.RESOLVED
+    superseded = escalation.superseded_at is not None
+    escalation.is_pending = policy.is_open_for_review(escalation.status, superseded=superseded)
+    escalation.can_claim = policy.may_take_on(escalation.status, superseded=superseded) and (
+        escalation.assignee_id != user.pk
+    )
+    # The button releases one's own claim; a colleague's is taken over while the review is to do.
+    escalation.can_release = escalation.assignee_id == user.pk and policy.may_release(
+        escalation.status, has_assignee=True
     )
     # "Time constraint (certificate expiring, ...)": the list shows the words before the example.
     escalation.reason_short = escalation.get_reason_display().split(" (")[0]
@@ -83,7 +86,7 @@ def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: date
     escalation.time_left = ""
     if escalation.is_pending:
         left = calendars.business_time_left(escalation, now)
-        escalation.is_due_soon = not escalation.is_overdue and left <= DUE_SOON
+        escalation.is_due_soon = not escalation.is_overdue and policy.is_due_soon(left)
         escalation.time_left = business_time_words(left, overdue=escalation.is_overdue)
 
 
@@ -107,7 +110,7 @@ def queue(request):
     page.object_list = selectors.with_people(page.object_list)
     calendars = selectors.calendar_map()
     for escalation in page.object_list:
-        annotate_for_display(escalation, calendars, now)
+        annotate_for_display(escalation, calendars, now, request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -127,18 +130,16 @@ def queue(request):
 def _who_decides(level: EscalationLevel | None, escalation) -> str:
     """A sentence naming who decides at this level, for the people who cannot."""
     case, number = escalation.case, escalation.level
-    responder = level.responder if level else Responder.ESCALATION_MANAGERS
+    responder = policy.responder_of(level)
+    region = case.organization.region
+    if responder == Responder.REGION_SENIOR_MANAGEMENT and region is None:
+        return (
+            f"Level {number} escalations are decided by the region's senior management, and "
+            f"{case.organization.name} has no region: an admin must set one before anyone can decide."
+        )
     if responder == Responder.REGION_SENIOR_MANAGEMENT:
-        region = case.organization.region
-        if region is None:
-            return (
-                f"Level {number} escalations are decided by the region's senior management, and "
-                f"{case.organization.name} has no region: an admin must set one before anyone can decide."
-            )
         return f"Level {number} escalations are decided personally by the {region.name} region's senior management."
-    if responder == Responder.VP_OF_SUPPORT:
-        return f"Level {number} escalations are decided by the VP of Support."
-    return f"Level {number} escalations are decided by the Escalation Managers."
+    return f"Level {number} escalations are decided by {policy.responder_in_a_sentence(responder)}."
 
 
 def _load(escalation_id) -> Escalation:
@@ -158,21 +159,31 @@ def detail_context(request, escalation_id, *, decision_form=None, rca_form=None)
     escalation = _load(escalation_id)
     case = escalation.case
     now = timezone.now()
-    annotate_for_display(escalation, selectors.calendar_map(), now)
+    annotate_for_display(escalation, selectors.calendar_map(), now, request.user)
     level = EscalationLevel.objects.filter(number=escalation.level).first()
-    responder = level.responder if level else Responder.ESCALATION_MANAGERS
+    responder = policy.responder_of(level)
     is_responder = roles.is_responder(request.user, responder, case)
     try:
         rca = escalation.rca
     except RootCauseAnalysis.DoesNotExist:
         rca = None
-    requires_rca = bool(level and level.requires_rca)
+    steps = policy.next_steps(
+        status=escalation.status,
+        superseded=escalation.superseded_at is not None,
+        is_responder=is_responder,
+        is_staff=True,  # staff_required
+        requires_rca=bool(level and level.requires_rca),
+        has_rca=rca is not None,
+        assignee_id=escalation.assignee_id,
+        user_id=request.user.pk,
+    )
     history = list(case.escalations.all())  # prefetched, by level
     sent = notifications_by_escalation(case)
     return {
         "escalation": escalation,
         "case": case,
         "level": level,
+        "review_within": policy.hours_in_words(policy.review_within(level)),
         "now": now,
         "history": history,
         "superseded_by": next((e for e in history if e.level > escalation.level), None),
@@ -180,17 +191,14 @@ def detail_context(request, escalation_id, *, decision_form=None, rca_form=None)
         "notifications": sent.get(escalation.pk, []),
         "changes": audit.escalation_history(escalation),
         "rca": rca,
-        "requires_rca": requires_rca,
+        "requires_rca": bool(level and level.requires_rca),
         "is_responder": is_responder,
         "who_decides": _who_decides(level, escalation),
         "responders": roles.responder_users(responder, case)[:10],
-        # A level the customer has taken higher is not to decide (decide() answers 409 superseded).
-        "can_decide": (
-            is_responder and escalation.status == EscalationStatus.PENDING and escalation.superseded_at is None
-        ),
-        "can_file_rca": is_responder and requires_rca and rca is None and escalation.status != EscalationStatus.PENDING,
-        "can_resolve": is_responder and escalation.status == EscalationStatus.ACCEPTED,
-        "resolve_needs_rca": requires_rca and rca is None,
+        "can_decide": steps.can_decide,
+        "can_file_rca": steps.can_file_rca,
+        "can_resolve": steps.can_resolve,
+        "resolve_needs_rca": steps.resolve_needs_rca,
         "decision_form": decision_form or DecisionForm(),
         "rca_form": rca_form or RcaForm(),
         "here": request.get_full_path(),

@@ -60,7 +60,9 @@ def is_given_up(attempts: int, *, max_attempts: int) -> bool:
 def deliver(
     notification_id: int, *, now=None, policy: DeliveryPolicy | None = None, wait_for_retry_time: bool = False
 ) -> bool:
-    """Send one notification by email if nobody else has; return True when this call sent it.
+    """Send one notification by email unless it is sent or a live lease holds it; return True
+    when this call sent it. At least once: a sender killed after sending, before recording
+    it, leaves its lease to lapse, and the row is sent again.
 
     A failed send re-raises the mail backend's error after recording it on the row: the
     time of the next attempt, or ``failed_at`` once the policy's attempts are spent.

@@ -18,9 +18,11 @@ class NotificationKind(models.TextChoices):
 class Notification(models.Model):
     """One message to one person: the outbox row, written in the event's transaction.
 
-    Delivery claims the row by setting ``sent_at`` with a conditional update, so a
-    message redelivered by the broker or the sweep is sent at most once; ``dedupe_key``
-    makes writing the same message twice for one event impossible.
+    Delivery claims the row with a lease (``claimed_until``, set by a conditional update) and
+    marks it ``sent_at`` once sent: a message redelivered by the broker or the sweep while the
+    row is claimed or sent is not sent again. Delivery is at least once: a worker killed
+    between the send and ``sent_at`` leaves the lease to lapse, and the row is sent again.
+    ``dedupe_key`` makes writing the same message twice for one event impossible.
 
     A failed send is retried after a capped, jittered, growing delay (``next_attempt_at``);
     after the last allowed attempt the row is marked ``failed_at`` and nothing retries it

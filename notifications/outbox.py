@@ -17,8 +17,8 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.text import single_line
 from notifications.tasks import deliver_notifications
+from notifications.text import single_line
 
 logger = logging.getLogger(__name__)
 

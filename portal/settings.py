@@ -202,7 +202,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-# Email: the console backend in development, SMTP (or any backend) in production.
+# Email: written as files under var/mail/ by default (EMAIL_FILE_PATH), SMTP (or any backend) in production.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.filebased.EmailBackend",

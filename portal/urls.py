@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+import portal.converters  # noqa: F401  (registers <id:...>: ids a 64-bit integer holds)
+
 urlpatterns = [
     path("", include("escalations.case_urls")),
     path("inbox/", include("notifications.urls")),

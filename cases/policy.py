@@ -1,0 +1,65 @@
+"""Who may do what to a case: the one home of these rules (DESIGN.md, "Who may change a case"
+and "Replies"). Pure: no ORM, no clock. The services enforce the answers; the case page asks
+the same functions which controls to show, so a button is never offered that the service
+would refuse, nor hidden when it would succeed.
+"""
+
+from dataclasses import dataclass
+
+from cases.models import CLOSED_STATUSES, CaseStatus, Severity
+
+
+def may_change(*, is_member: bool, is_staff: bool) -> bool:
+    """Members of the case's organization and escalation staff; not the account's CSM, who reads only."""
+    return is_member or is_staff
+
+
+def may_set_priority(*, is_member: bool) -> bool:
+    """Customer Priority is the customer's: members set it, staff never do."""
+    return is_member
+
+
+def severity_change_is_staffs(*, is_member: bool, severity: int) -> bool:
+    """A member's one severity change is the outage process (raise to 1); every other is staff's,
+    who must say why."""
+    return not (is_member and severity == Severity.OUTAGE)
+
+
+def is_finished(status: str) -> bool:
+    """A solved or closed case: its priority and severity no longer change."""
+    return status in CLOSED_STATUSES
+
+
+def takes_replies(status: str) -> bool:
+    """A closed case takes no replies (open a new case); a solved one does, and reopens."""
+    return status != CaseStatus.CLOSED
+
+
+def reply_reopens(status: str, *, is_staff: bool) -> bool:
+    """A customer's reply gives the case back to support: solved (the problem is back) or
+    waiting on the customer (they answered)."""
+    return not is_staff and status in (CaseStatus.SOLVED, CaseStatus.PENDING_CUSTOMER)
+
+
+def is_first_response(*, is_staff: bool, public: bool, first_response_at) -> bool:
+    """The first public staff reply is the case's first response; internal notes are not."""
+    return is_staff and public and first_response_at is None
+
+
+@dataclass(frozen=True)
+class CaseControls:
+    """What the case page offers one person."""
+
+    can_reply: bool
+    can_set_priority: bool
+    can_raise_to_outage: bool
+
+
+def case_controls(*, status: str, severity: int, is_member: bool, is_staff: bool) -> CaseControls:
+    changeable = may_change(is_member=is_member, is_staff=is_staff) and not is_finished(status)
+    return CaseControls(
+        can_reply=may_change(is_member=is_member, is_staff=is_staff) and takes_replies(status),
+        can_set_priority=changeable and may_set_priority(is_member=is_member),
+        # The customer's outage button; staff set any severity through the API, with a reason.
+        can_raise_to_outage=changeable and is_member and severity != Severity.OUTAGE,
+    )

@@ -1,0 +1,59 @@
+"""Who hears of a new escalation: pure, like eligibility.py (no ORM, no clock).
+
+The service (``escalations.services.alert_recipients`` and the escalation's outbox rows)
+and the bulk loader (``demo.history``) both ask here, so the rule has one home
+(DESIGN.md, "One home per rule"); whoever calls gathers the facts: the level's alerted
+groups and flags, the region's Senior Management group, the account's CSM.
+"""
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Alerted:
+    """Whom a level alerts: every active member of its groups (``level_group_ids``, as the
+    caller gave them: a queryset stays unevaluated, a subquery of the caller's one query),
+    of ``region_senior_group_id`` unless None, and the account's CSM when ``csm``."""
+
+    level_group_ids: Collection[int]
+    region_senior_group_id: int | None
+    csm: bool
+
+
+def level_alerts(
+    *,
+    alerted_group_ids: Collection[int],
+    alerts_region_senior_management: bool,
+    alerts_account_csm: bool,
+    region_senior_group_id: int | None,
+    csm_id: int | None,
+) -> Alerted:
+    """The level's own groups; its region's Senior Management when the level says so and the
+    organization has a region (``region_senior_group_id`` None: it has none); the CSM when
+    the level says so and the account has one (``csm_id`` None: it has none)."""
+    return Alerted(
+        level_group_ids=alerted_group_ids,
+        region_senior_group_id=region_senior_group_id if alerts_region_senior_management else None,
+        csm=alerts_account_csm and csm_id is not None,
+    )
+
+
+def alerted_user_ids(alerted: Alerted, members: Mapping[int, Iterable[int]], csm_id: int | None) -> set[int]:
+    """The ids of everyone ``alerted`` names, given each group's active members (group id -> user ids)."""
+    group_ids = {*alerted.level_group_ids}
+    if alerted.region_senior_group_id is not None:
+        group_ids.add(alerted.region_senior_group_id)
+    user_ids = {user_id for group_id in group_ids for user_id in members.get(group_id, ())}
+    if alerted.csm and csm_id is not None:
+        user_ids.add(csm_id)
+    return user_ids
+
+
+def is_csm_informed(csm_id: int | None, alerted_ids: Collection[int]) -> bool:
+    """Whether the account's CSM gets a ``csm_informed`` message besides the alert.
+
+    The CSM is told of every escalation, at every level, exactly once: informed, unless
+    the level already alerts them (through its CSM flag or one of their groups).
+    """
+    return csm_id is not None and csm_id not in alerted_ids

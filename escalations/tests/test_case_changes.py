@@ -1,0 +1,238 @@
+"""Changing a case and replying to it, through the API and the case page: the answers a caller
+sees when a change is not theirs to make (403) or the case is done (409), never a 500."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from cases.models import CaseStatus, CommentKind, Severity
+from cases.tests.factories import UserFactory
+from notifications.models import Notification
+
+
+@pytest.fixture
+def on_call(db):
+    return UserFactory(username="pager", groups=["On-call"])
+
+
+def api_as(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def browser(client, customer, organization):
+    client.force_login(customer)
+    return client
+
+
+def pages_sent():
+    return Notification.objects.filter(kind="outage_alert").count()
+
+
+# --- PATCH /api/v1/cases/{id}/ -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [CaseStatus.SOLVED, CaseStatus.CLOSED])
+def test_raising_a_finished_case_to_severity_1_answers_409_and_pages_nobody(make_case, customer, on_call, status):
+    done = make_case(status=status)
+
+    response = api_as(customer).patch(f"/api/v1/cases/{done.id}/", {"severity": 1}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "case_closed"
+    assert response.json()["detail"]
+    done.refresh_from_db()
+    assert done.severity == Severity.MINOR
+    assert pages_sent() == 0
+
+
+def test_staff_patching_the_customers_priority_answers_403(case, escalation_manager):
+    response = api_as(escalation_manager).patch(f"/api/v1/cases/{case.id}/", {"customer_priority": "high"},
+                                                format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    case.refresh_from_db()
+    assert case.customer_priority == "normal"
+
+
+def test_staff_change_severity_with_a_reason_the_customer_reads_in_the_thread(case, escalation_manager, customer):
+    response = api_as(escalation_manager).patch(
+        f"/api/v1/cases/{case.id}/", {"severity": 2, "reason": "Checkout is degraded for all EU users."}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["severity"] == 2
+    thread = api_as(customer).get(f"/api/v1/cases/{case.id}/comments/").json()
+    assert [c["kind"] for c in thread] == [CommentKind.SYSTEM]
+    assert "Checkout is degraded for all EU users." in thread[0]["body"]
+
+
+def test_a_staff_severity_change_without_a_reason_answers_400_on_reason(case, escalation_manager):
+    response = api_as(escalation_manager).patch(f"/api/v1/cases/{case.id}/", {"severity": 4}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["reason"]
+    case.refresh_from_db()
+    assert case.severity == Severity.MINOR
+
+
+def test_staff_lowering_an_outage_through_the_api_pages_nobody(make_case, escalation_manager, on_call):
+    outage = make_case(severity=Severity.OUTAGE)
+
+    response = api_as(escalation_manager).patch(
+        f"/api/v1/cases/{outage.id}/", {"severity": 3, "reason": "Restored; a minor issue remains."}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["severity"] == 3
+    assert pages_sent() == 0
+
+
+# --- POST /api/v1/cases/{id}/comments/ ----------------------------------------------------------
+
+
+def test_a_customers_internal_note_answers_400_on_public_and_saves_nothing(case, customer):
+    response = api_as(customer).post(f"/api/v1/cases/{case.id}/comments/", {"body": "Psst", "public": False},
+                                     format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["public"]
+    assert case.comments.count() == 0
+
+
+def test_a_reply_to_a_closed_case_answers_409_and_says_to_open_a_new_case(make_case, customer):
+    closed = make_case(status=CaseStatus.CLOSED)
+
+    response = api_as(customer).post(f"/api/v1/cases/{closed.id}/comments/", {"body": "Still broken."},
+                                     format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "case_closed"
+    assert "new case" in response.json()["detail"]
+    assert closed.comments.count() == 0
+
+
+def test_a_members_reply_through_the_api_reopens_a_solved_case(make_case, customer):
+    solved = make_case(status=CaseStatus.SOLVED)
+
+    response = api_as(customer).post(f"/api/v1/cases/{solved.id}/comments/", {"body": "It is back."},
+                                     format="json")
+
+    assert response.status_code == 201
+    assert api_as(customer).get(f"/api/v1/cases/{solved.id}/").json()["status"] == "open"
+
+
+def test_a_staff_reply_through_the_api_sets_the_first_response(case, escalation_manager, customer):
+    note = api_as(escalation_manager).post(f"/api/v1/cases/{case.id}/comments/", {"body": "v1?", "public": False},
+                                           format="json")
+    assert note.status_code == 201
+    assert api_as(customer).get(f"/api/v1/cases/{case.id}/").json()["first_response_at"] is None
+
+    reply = api_as(escalation_manager).post(f"/api/v1/cases/{case.id}/comments/", {"body": "Looking into it."},
+                                            format="json")
+
+    assert reply.status_code == 201
+    assert api_as(customer).get(f"/api/v1/cases/{case.id}/").json()["first_response_at"] == reply.json()["created_at"]
+
+
+# --- The case page's forms ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [CaseStatus.SOLVED, CaseStatus.CLOSED])
+def test_the_outage_button_on_a_finished_case_explains_and_pages_nobody(browser, make_case, on_call, status):
+    done = make_case(status=status)
+
+    response = browser.post(f"/cases/{done.pk}/outage/", follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(done.get_absolute_url(), 302)]
+    html = response.content.decode()
+    assert "on-call team has been paged" not in html
+    assert f'<li class="error">This case is {status}' in html
+    done.refresh_from_db()
+    assert done.severity == Severity.MINOR
+    assert pages_sent() == 0
+
+
+def test_the_priority_form_on_a_closed_case_explains_and_changes_nothing(browser, make_case):
+    closed = make_case(status=CaseStatus.CLOSED)
+
+    response = browser.post(f"/cases/{closed.pk}/priority/", {"customer_priority": "high"}, follow=True)
+
+    assert response.status_code == 200
+    assert '<li class="error">This case is closed' in response.content.decode()
+    closed.refresh_from_db()
+    assert closed.customer_priority == "normal"
+
+
+def test_staff_posting_the_priority_form_are_told_it_is_the_customers(client, case, escalation_manager):
+    client.force_login(escalation_manager)
+
+    response = client.post(f"/cases/{case.pk}/priority/", {"customer_priority": "high"}, follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Customer Priority updated" not in html
+    assert '<li class="error">Customer Priority is set by the customer' in html
+    case.refresh_from_db()
+    assert case.customer_priority == "normal"
+
+
+def test_staff_pressing_the_outage_button_without_a_reason_are_asked_for_one(client, case, escalation_manager,
+                                                                             on_call):
+    client.force_login(escalation_manager)
+
+    response = client.post(f"/cases/{case.pk}/outage/", follow=True)
+
+    assert response.status_code == 200
+    assert '<li class="error">' in response.content.decode()
+    assert "reason" in response.content.decode()
+    assert pages_sent() == 0
+
+
+def test_staff_raise_an_outage_from_the_page_with_a_reason(client, case, escalation_manager, on_call):
+    client.force_login(escalation_manager)
+
+    client.post(f"/cases/{case.pk}/outage/", {"reason": "Every EU login fails."})
+
+    case.refresh_from_db()
+    assert case.severity == Severity.OUTAGE
+    assert pages_sent() == 1
+
+
+def test_a_reply_on_the_page_of_a_closed_case_answers_409_with_a_message(browser, make_case):
+    closed = make_case(status=CaseStatus.CLOSED)
+
+    response = browser.post(f"/cases/{closed.pk}/comments/", {"body": "Still broken."})
+
+    assert response.status_code == 409
+    assert "new case" in response.content.decode()
+    assert closed.comments.count() == 0
+
+
+def test_a_reply_on_the_page_of_a_solved_case_reopens_it(browser, make_case):
+    solved = make_case(status=CaseStatus.SOLVED)
+
+    response = browser.post(f"/cases/{solved.pk}/comments/", {"body": "It is back."})
+
+    assert response.status_code == 302
+    solved.refresh_from_db()
+    assert solved.status == CaseStatus.OPEN
+
+
+def test_the_csm_reads_the_case_page_without_a_reply_form_and_a_forged_reply_answers_403(client, case, csm):
+    # The account's CSM reads their organizations' cases (DESIGN.md), and may not reply.
+    client.force_login(csm)
+
+    page = client.get(f"/cases/{case.pk}/")
+    response = client.post(f"/cases/{case.pk}/comments/", {"body": "Hello from your CSM."})
+
+    assert page.status_code == 200
+    assert f'action="/cases/{case.pk}/comments/"' not in page.content.decode()
+    assert f'action="/cases/{case.pk}/priority/"' not in page.content.decode()
+    assert response.status_code == 403
+    assert "can reply to this case" in response.content.decode()
+    assert not case.comments.filter(body="Hello from your CSM.").exists()
+    assert case.comments.count() == 0
