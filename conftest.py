@@ -1,13 +1,21 @@
-"""Shared fixtures: the people of a small support organisation."""
+"""Shared fixtures: the people of a small support organisation, their cases and escalations,
+and clients signed in as them."""
 
 import importlib
 import os
+from datetime import UTC, datetime
 
 import pytest
 from django.apps import apps
 from django.db import connection
+from rest_framework.test import APIClient
 
 from cases.tests.factories import CaseFactory, OrganizationFactory, RegionFactory, UserFactory, tier
+from escalations.services import escalate
+
+# Before every instant the tests escalate at, pinned (the earliest is Friday 6 March 2026) or
+# real: a case opened then is old enough for any escalation window (the longest is 24 hours).
+OPENED_LONG_AGO = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -97,6 +105,71 @@ def make_case(db, organization, customer):
         return CaseFactory(**fields)
 
     return make
+
+
+@pytest.fixture
+def make_old_case(make_case):
+    """Cases old enough to escalate: ``make_case`` opened at OPENED_LONG_AGO unless told otherwise."""
+
+    def make(**fields):
+        fields.setdefault("created_at", OPENED_LONG_AGO)
+        return make_case(**fields)
+
+    return make
+
+
+@pytest.fixture
+def old_case(make_old_case):
+    return make_old_case()
+
+
+@pytest.fixture
+def escalated_at():
+    """When the ``escalation`` fixture escalates: now (None). A module whose tests pin the
+    deadlines overrides this fixture with its instant."""
+    return None
+
+
+@pytest.fixture
+def escalation(old_case, customer, escalated_at):
+    """The customer's pending Level 1 on ``old_case``, made through the service."""
+    return escalate(old_case, customer, "time_constraint", "Certificate expires Friday.", now=escalated_at)
+
+
+@pytest.fixture
+def api_as(db):
+    """``api_as(user)``: an API client signed in as ``user`` (no token, no session)."""
+
+    def sign_in(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def browser(client, customer, organization):
+    """The Django test client signed in as the customer (a member of Acme)."""
+    client.force_login(customer)
+    return client
+
+
+@pytest.fixture
+def staff_browser(client, support_manager):
+    """The Django test client signed in as a support manager."""
+    client.force_login(support_manager)
+    return client
+
+
+@pytest.fixture
+def plain_static_files(settings):
+    """Pages that render {% static %} without collectstatic: the manifest storage of
+    DEBUG=false would need it. Admin tests use it (``pytest.mark.usefixtures``)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture

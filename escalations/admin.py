@@ -339,3 +339,7 @@ class RootCauseAnalysisAdmin(admin.ModelAdmin):
             # The article asks for an analysis at Level 4 only.
             kwargs["queryset"] = Escalation.objects.filter(level=LEVEL_COUNT).select_related("case")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# Regions and organizations, registered by cases.admin, recompute deadlines when they move calendar.
+from escalations import admin_regions  # noqa: E402, F401

@@ -99,6 +99,8 @@ def _detail_context(request, case, *, comment_form=None):
         "priority_form": PriorityForm(initial={"customer_priority": case.customer_priority}),
         "is_member": case.is_member,
         "is_staff_view": is_staff_view,
+        # The account's CSM reads every case of the organizations they manage, read-only.
+        "reads_as_csm": not case.is_member and not is_staff_view,
         "controls": case_policy.case_controls(
             status=case.status, severity=case.severity, is_member=case.is_member, is_staff=is_staff_view
         ),

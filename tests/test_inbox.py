@@ -9,15 +9,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from cases.tests.factories import days_ago
 from escalations.services import decide, escalate
 from notifications.context_processors import notification_bell
 from notifications.models import Notification
 
 _keys = count()
-
-
-def days_ago(n):
-    return timezone.now() - timedelta(days=n)
 
 
 def note(recipient, *, case=None, subject="Something happened", body="Hello you,\n\nThe details.", read=False,
@@ -35,12 +32,6 @@ def bell(html):
     assert link, "no bell in the header"
     badge = re.search(r'class="bell-count"[^>]*>([^<]*)<', link.group(2))
     return link.group(1), badge.group(1) if badge else None
-
-
-@pytest.fixture
-def browser(client, customer, organization):
-    client.force_login(customer)
-    return client
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -25,6 +27,11 @@ class UserFactory(factory.django.DjangoModelFactory):
             if isinstance(group, str):
                 group, _ = Group.objects.get_or_create(name=group)
             self.groups.add(group)
+
+
+def days_ago(n):
+    """``n`` days before now: a ``created_at`` for a case that is old (or not) right now."""
+    return timezone.now() - timedelta(days=n)
 
 
 def tier(slug="premium"):

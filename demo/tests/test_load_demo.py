@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseComment, Organization, Region
 from escalations.models import BusinessCalendar, Escalation, EscalationLevel, Holiday
-from escalations.services import check_eligibility, escalate, review_due_at
+from escalations.services import check_eligibility, escalate, review_deadline
 from notifications.models import Notification
 
 PASSWORD = "demo-pass-2026"
@@ -139,7 +139,7 @@ def test_the_pending_review_is_due_in_emea_business_hours():
     assert escalation.status == "pending"
     assert escalation.requested_by.username == "customer"
     assert escalation.created_at < timezone.now() - timedelta(minutes=19)
-    assert escalation.review_due_at == review_due_at(
+    assert escalation.review_due_at == review_deadline(
         ssl_case, EscalationLevel.objects.get(number=1), escalation.created_at
     )
     assert escalation.review_due_at > timezone.now()

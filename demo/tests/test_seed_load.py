@@ -1,6 +1,7 @@
 """seed_load: years of support history in bulk, consistent enough for the portal to work on it."""
 
 from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -8,15 +9,18 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import Count, F, Q
 
 from cases import people as roles
 from cases.models import Case, CaseComment, CaseStatus, Organization, Severity
+from escalations import deadlines, services
 from escalations.deadlines import sweep_review_deadlines
 from escalations.models import Escalation, EscalationLevel, EscalationStatus
 from escalations.selectors import calendar_map, review_queue
 from escalations.services import check_eligibility, review_deadlines
 from notifications.models import Notification
+from notifications.outbox import notifications_build
 
 # A Friday afternoon, when the queue is fullest.
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
@@ -134,3 +138,66 @@ def test_every_level_taken_higher_is_marked_superseded_when_the_next_was_made(lo
     for escalation in Escalation.objects.order_by("case_id", "level"):
         higher = Escalation.objects.filter(case=escalation.case_id, level=escalation.level + 1).first()
         assert escalation.superseded_at == (higher.created_at if higher else None)
+
+
+@pytest.fixture
+def outbox(monkeypatch):
+    """The rows the services and the sweep would write, captured instead of written."""
+    rows = []
+
+    def write(built):
+        rows.extend(built)
+        return []
+
+    monkeypatch.setattr(services, "outbox_write", write)
+    for module in (services, deadlines):
+        monkeypatch.setattr(module, "notify", lambda **message: write(notifications_build(**message)))
+    return rows
+
+
+@contextmanager
+def undone():
+    """Whatever the services write in the block is rolled back: only the captured outbox stays."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def replay(escalation_id, level):
+    """Run the portal's own code for what happened to the escalation, at the times it happened:
+    its creation, the minute sweep at its due-soon and overdue marks, the decision."""
+    load = Escalation.objects.select_related("case__organization__region", "case__organization__csm",
+                                             "requested_by", "reviewed_by")
+    seeded = load.get(pk=escalation_id)
+    services._notify_escalated(load.get(pk=escalation_id), level, seeded.created_at)
+    with undone():
+        # The minute sweep at each mark, as sweep_review_deadlines claims and handles a row.
+        Escalation.objects.filter(pk=escalation_id).update(due_soon_sent_at=None, overdue_at=None)
+        for at in sorted({seeded.due_soon_sent_at, seeded.overdue_at} - {None}):
+            escalation = load.get(pk=escalation_id)
+            if escalation.review_due_at <= at and escalation.overdue_at is None:
+                deadlines._mark_overdue(escalation, level, at)
+            elif escalation.review_due_at > at and escalation.due_soon_sent_at is None:
+                deadlines._warn_due_soon(escalation, level, at)
+    if seeded.reviewed_at:
+        with undone():
+            Escalation.objects.filter(pk=escalation_id).update(status=EscalationStatus.PENDING, superseded_at=None)
+            decision = "not_accepted" if seeded.status == "not_accepted" else "accepted"
+            services.decide(load.get(pk=escalation_id), seeded.reviewed_by, decision, seeded.decision_message,
+                            now=seeded.reviewed_at)
+
+
+def test_every_seeded_notification_is_what_the_services_write_for_that_escalation(loaded, outbox):
+    levels = {level.number: level for level in EscalationLevel.objects.all()}
+    for escalation_id, level in Escalation.objects.values_list("id", "level"):
+        replay(escalation_id, levels[level])
+    seeded = Notification.objects.values_list("escalation_id", "kind", "recipient_id", "dedupe_key")
+
+    # Who hears of it (the level's groups, the region's senior management, the CSM alerted or
+    # informed, the responders, Support Management), in which kind of message, under which key.
+    expected = {(row.escalation.pk, row.kind, row.recipient.pk, row.dedupe_key) for row in outbox}
+    assert set(seeded) == expected
+    assert {kind for _, kind, _, _ in expected} >= {
+        "escalation_alert", "csm_informed", "escalation_received", "escalation_accepted",
+        "escalation_not_accepted", "review_due_soon", "review_overdue",
+    }

@@ -1,10 +1,21 @@
-"""Bulk rows for tests that need hundreds of escalations fast (query-count tests)."""
+"""Escalations built for tests: up a case's levels through the service, and bulk rows for
+tests that need hundreds of escalations fast (query-count tests)."""
 
 from datetime import timedelta
 
 from cases.models import Case, CaseStatus
 from cases.tests.factories import CaseFactory
 from escalations.models import Escalation, EscalationWindow
+from escalations.services import escalate
+
+
+def escalated_to(level, case, customer, *, now=None):
+    """The case escalated up to ``level`` through the service, each lower level declined on the way."""
+    for number in range(1, level + 1):
+        current = escalate(case, customer, "other", f"Level {number}, please.", now=now)
+        if number < level:
+            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
+    return current
 
 
 def many_escalations(count, organization, customer, assignee, *, now):

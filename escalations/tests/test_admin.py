@@ -22,22 +22,13 @@ from escalations.models import (
 )
 from notifications.models import Notification
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_files")]
 
 # Germany's nationwide public holidays in 2026, as the holidays package (0.108) has them.
 GERMANY_2026 = {
     date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 1), date(2026, 5, 14),
     date(2026, 5, 25), date(2026, 10, 3), date(2026, 12, 25), date(2026, 12, 26),
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Admin pages render {% static %}; the manifest storage of DEBUG=false needs collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 def window(severity, tier_slug):
@@ -83,7 +74,8 @@ def errors_of(response):
 
 
 @pytest.fixture
-def escalation(case, customer):
+def level_4_escalation(case, customer):
+    """Made straight in the table: the admin lists and shows it, whatever the service would allow."""
     return Escalation.objects.create(
         case=case,
         level=4,
@@ -95,15 +87,18 @@ def escalation(case, customer):
 
 
 @pytest.fixture
-def populated(case, customer, escalation, vp, admin_user):
+def populated(case, customer, level_4_escalation, vp, admin_user):
     """One of everything the admin lists, so the list and change pages render rows."""
     CaseComment.objects.create(case=case, author=customer, body="Any news?")
     RootCauseAnalysis.objects.create(
-        escalation=escalation, root_cause="A full disk.", corrective_actions="Disk alerts.", completed_by=vp
+        escalation=level_4_escalation,
+        root_cause="A full disk.",
+        corrective_actions="Disk alerts.",
+        completed_by=vp,
     )
     Notification.objects.create(
         recipient=customer, kind="escalation_received", subject="We received your escalation", body="Thanks.",
-        case=case, escalation=escalation, dedupe_key="test-escalation-received",
+        case=case, escalation=level_4_escalation, dedupe_key="test-escalation-received",
     )  # fmt: skip
     Holiday.objects.create(calendar=default_calendar(), date=date(2026, 12, 24), name="Christmas Eve")
     LogEntry.objects.log_actions(user_id=admin_user.pk, queryset=[case], action_flag=CHANGE, change_message="Test.")
@@ -148,14 +143,16 @@ def test_records_that_only_the_system_writes_cannot_be_added_in_the_admin(admin_
     assert admin_client.get(url(f"{name}_add")).status_code == 403
 
 
-def test_every_kind_of_record_opens_on_its_change_page(admin_client, populated, case, escalation, organization):
+def test_every_kind_of_record_opens_on_its_change_page(
+    admin_client, populated, case, level_4_escalation, organization
+):
     objects = {
         "escalations_escalationwindow": window(2, "premium"),
         "escalations_escalationlevel": EscalationLevel.objects.get(number=1),
         "escalations_businesscalendar": default_calendar(),
         "escalations_holiday": Holiday.objects.get(),
-        "escalations_escalation": escalation,
-        "escalations_rootcauseanalysis": escalation.rca,
+        "escalations_escalation": level_4_escalation,
+        "escalations_rootcauseanalysis": level_4_escalation.rca,
         "cases_supporttier": organization.tier,
         "cases_region": organization.region,
         "cases_organization": organization,
@@ -474,8 +471,8 @@ def test_the_holiday_import_is_logged_on_the_calendar_and_each_holiday(admin_cli
 # The record: escalations, notifications, cases and the log
 
 
-def test_an_escalation_is_shown_but_changed_only_through_the_services(admin_client, populated, escalation):
-    change_url = url("escalations_escalation_change", escalation.pk)
+def test_an_escalation_is_shown_but_changed_only_through_the_services(admin_client, populated, level_4_escalation):
+    change_url = url("escalations_escalation_change", level_4_escalation.pk)
     response = admin_client.get(change_url)
     assertContains(response, "The import has failed for two days.")
     assertContains(response, "A full disk.")  # its root cause analysis
@@ -484,7 +481,7 @@ def test_an_escalation_is_shown_but_changed_only_through_the_services(admin_clie
     assert Escalation.objects.get().status == "pending"
 
 
-def test_escalations_filter_by_status_level_and_overdue(admin_client, escalation):
+def test_escalations_filter_by_status_level_and_overdue(admin_client, level_4_escalation):
     changelist = url("escalations_escalation_changelist")
     assert admin_client.get(changelist, {"status__exact": "pending", "level": "4"}).context["cl"].result_count == 1
     assert admin_client.get(changelist, {"status__exact": "accepted"}).context["cl"].result_count == 0

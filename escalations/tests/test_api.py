@@ -2,61 +2,44 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from escalations.models import Escalation
 from escalations.serializers import QueueValues, queue_rows
 from escalations.services import escalate
-from escalations.tests.factories import many_escalations
+from escalations.tests.factories import escalated_to, many_escalations
 
 
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+def test_customers_cannot_read_the_review_queue(api_as, customer, escalation):
+    assert api_as(customer).get("/api/v1/escalations/").status_code == 403
+    assert api_as(customer).get(f"/api/v1/escalations/{escalation.id}/").status_code == 403
 
 
-@pytest.fixture
-def escalation(make_case, customer):
-    return escalate(make_case(created_at=timezone.now() - timedelta(days=3)), customer, "other", "Please help.")
+def test_the_queue_lists_pending_escalations_first_by_deadline(
+    api_as, escalation_manager, escalation, make_old_case, customer
+):
+    later = escalate(make_old_case(), customer, "other", "Later.", now=timezone.now() + timedelta(days=1))
 
-
-def test_customers_cannot_read_the_review_queue(customer, escalation):
-    assert client_for(customer).get("/api/v1/escalations/").status_code == 403
-    assert client_for(customer).get(f"/api/v1/escalations/{escalation.id}/").status_code == 403
-
-
-def test_the_queue_lists_pending_escalations_first_by_deadline(escalation_manager, escalation, make_case, customer):
-    later = escalate(
-        make_case(created_at=timezone.now() - timedelta(days=3)),
-        customer,
-        "other",
-        "Later.",
-        now=timezone.now() + timedelta(days=1),
-    )
-
-    rows = client_for(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
+    rows = api_as(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
 
     assert [row["id"] for row in rows] == [escalation.id, later.id]
 
 
-def test_the_decision_endpoint_maps_domain_errors(escalation, escalation_manager, vp):
+def test_the_decision_endpoint_maps_domain_errors(api_as, escalation, escalation_manager, vp):
     url = f"/api/v1/escalations/{escalation.id}/decision/"
     body = {"decision": "not_accepted", "message": "Support has it in hand."}
 
-    not_mine = client_for(vp).post(url, body, format="json")
-    decided = client_for(escalation_manager).post(url, body, format="json")
-    again = client_for(escalation_manager).post(url, body, format="json")
+    not_mine = api_as(vp).post(url, body, format="json")
+    decided = api_as(escalation_manager).post(url, body, format="json")
+    again = api_as(escalation_manager).post(url, body, format="json")
 
     assert (not_mine.status_code, not_mine.json()["code"]) == (403, "not_responder")
     assert (decided.status_code, decided.json()["status"]) == (200, "not_accepted")
     assert (again.status_code, again.json()["code"]) == (409, "already_decided")
 
 
-def test_a_decision_with_bad_input_answers_400(escalation, escalation_manager):
-    response = client_for(escalation_manager).post(
+def test_a_decision_with_bad_input_answers_400(api_as, escalation, escalation_manager):
+    response = api_as(escalation_manager).post(
         f"/api/v1/escalations/{escalation.id}/decision/", {"decision": "perhaps", "message": ""}, format="json"
     )
 
@@ -64,8 +47,8 @@ def test_a_decision_with_bad_input_answers_400(escalation, escalation_manager):
     assert set(response.json()["errors"]) == {"decision", "message"}
 
 
-def test_the_queue_row_tells_business_time_left_and_who_has_it(escalation, escalation_manager):
-    client = client_for(escalation_manager)
+def test_the_queue_row_tells_business_time_left_and_who_has_it(api_as, escalation, escalation_manager):
+    client = api_as(escalation_manager)
     client.post(f"/api/v1/escalations/{escalation.id}/assign/", {"assignee": escalation_manager.id}, format="json")
 
     row = client.get("/api/v1/escalations/?assigned_to_me=true").json()["results"][0]
@@ -76,22 +59,18 @@ def test_the_queue_row_tells_business_time_left_and_who_has_it(escalation, escal
     assert row["case"]["tier"] == "premium"
 
 
-def test_a_superseded_level_leaves_the_queue(escalation, escalation_manager, customer):
+def test_a_superseded_level_leaves_the_queue(api_as, escalation, escalation_manager, customer):
     Escalation.objects.filter(pk=escalation.pk).update(review_due_at=timezone.now() - timedelta(minutes=1))
     level_2 = escalate(escalation.case, customer, "other", "Nobody answered.")
 
-    rows = client_for(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
+    rows = api_as(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
 
     assert [row["id"] for row in rows] == [level_2.id]
 
 
-def test_level_4_rca_and_resolution_over_the_api(make_case, customer, vp):
-    case = make_case(created_at=timezone.now() - timedelta(days=3))
-    for _ in range(4):
-        current = escalate(case, customer, "other", "Higher.")
-        if current.level < 4:
-            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
-    client = client_for(vp)
+def test_level_4_rca_and_resolution_over_the_api(api_as, old_case, customer, vp):
+    current = escalated_to(4, old_case, customer)
+    client = api_as(vp)
     base = f"/api/v1/escalations/{current.id}"
 
     assert (
@@ -110,9 +89,9 @@ def test_level_4_rca_and_resolution_over_the_api(make_case, customer, vp):
 
 
 def test_the_queue_api_runs_a_fixed_number_of_queries(
-    escalation_manager, organization, customer, django_assert_max_num_queries
+    api_as, escalation_manager, organization, customer, django_assert_max_num_queries
 ):
-    client = client_for(escalation_manager)
+    client = api_as(escalation_manager)
     many_escalations(5, organization, customer, escalation_manager, now=timezone.now())
     with django_assert_max_num_queries(8) as with_five:
         client.get("/api/v1/escalations/")

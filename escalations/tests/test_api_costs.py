@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from escalations.models import Escalation
 from escalations.services import escalate
@@ -30,12 +29,6 @@ ESCALATE_QUERIES = 13
 DECISION_QUERIES = 12
 
 
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
 def published(monkeypatch):
     """The batches handed to the broker (instead of publishing them)."""
@@ -44,18 +37,13 @@ def published(monkeypatch):
     return batches
 
 
-@pytest.fixture
-def old_case(make_case):
-    return make_case(severity=3, created_at=timezone.now() - timedelta(days=3))
-
-
 def test_the_escalate_post_makes_a_fixed_number_of_queries_and_one_publish(
-    old_case, customer, escalation_manager, support_manager, csm, published,
+    api_as, old_case, customer, escalation_manager, support_manager, csm, published,
     django_assert_max_num_queries, django_capture_on_commit_callbacks,
 ):  # fmt: skip
     ContentType.objects.get_for_model(Escalation)  # for the audit entry: each process looks it up once
     with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(ESCALATE_QUERIES):
-        response = client_for(customer).post(
+        response = api_as(customer).post(
             f"/api/v1/cases/{old_case.id}/escalations/", {"reason": "other", "summary": "Please."}, format="json"
         )
 
@@ -71,14 +59,14 @@ def test_the_escalate_post_makes_a_fixed_number_of_queries_and_one_publish(
 
 
 def test_the_decision_post_makes_a_fixed_number_of_queries_and_one_publish(
-    old_case, customer, escalation_manager, published,
+    api_as, old_case, customer, escalation_manager, published,
     django_assert_max_num_queries, django_capture_on_commit_callbacks,
 ):  # fmt: skip
     escalation = escalate(old_case, customer, "other", "Please.")
     published.clear()
 
     with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(DECISION_QUERIES):
-        response = client_for(escalation_manager).post(
+        response = api_as(escalation_manager).post(
             f"/api/v1/escalations/{escalation.id}/decision/",
             {"decision": "not_accepted", "message": "Support has it in hand."},
             format="json",
@@ -92,11 +80,11 @@ def test_the_decision_post_makes_a_fixed_number_of_queries_and_one_publish(
 
 @pytest.mark.parametrize("decision", ["accepted", "not_accepted"])
 def test_the_decision_answer_is_the_escalation_as_its_detail_shows_it(
-    old_case, customer, escalation_manager, decision, published
+    api_as, old_case, customer, escalation_manager, decision, published
 ):
     escalation = escalate(old_case, customer, "other", "Please.")
     Escalation.objects.filter(pk=escalation.pk).update(assignee=escalation_manager, assigned_at=timezone.now())
-    client = client_for(escalation_manager)
+    client = api_as(escalation_manager)
 
     decided = client.post(
         f"/api/v1/escalations/{escalation.id}/decision/", {"decision": decision, "message": "Noted."}, format="json"
@@ -110,13 +98,13 @@ def test_the_decision_answer_is_the_escalation_as_its_detail_shows_it(
 
 
 def test_a_lower_level_shows_the_higher_one_as_the_cases_current_escalation(
-    old_case, customer, escalation_manager, published
+    api_as, old_case, customer, escalation_manager, published
 ):
     first = escalate(old_case, customer, "other", "Please.")
     # Unanswered past its deadline: the customer went one level higher.
     Escalation.objects.filter(pk=first.pk).update(review_due_at=timezone.now() - timedelta(minutes=1))
     second = escalate(old_case, customer, "other", "Higher, please.")
-    client = client_for(escalation_manager)
+    client = api_as(escalation_manager)
 
     decided = client.post(
         f"/api/v1/escalations/{first.id}/decision/", {"decision": "accepted", "message": "On it."}, format="json"
@@ -131,8 +119,8 @@ def test_a_lower_level_shows_the_higher_one_as_the_cases_current_escalation(
 
 
 @pytest.mark.parametrize("escalation_id", [999999, 2**70])
-def test_an_unknown_escalation_answers_404(escalation_manager, escalation_id):
-    client = client_for(escalation_manager)
+def test_an_unknown_escalation_answers_404(api_as, escalation_manager, escalation_id):
+    client = api_as(escalation_manager)
     body = {"decision": "accepted", "message": "x"}
 
     assert client.post(f"/api/v1/escalations/{escalation_id}/decision/", body, format="json").status_code == 404

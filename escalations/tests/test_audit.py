@@ -15,33 +15,21 @@ from cases.tests.factories import UserFactory
 from escalations.models import BusinessCalendar, Escalation, EscalationLevel, EscalationWindow, Holiday
 from escalations.review import escalation_assign, escalation_resolve, rca_file
 from escalations.services import AlreadyDecided, decide, escalate
+from escalations.tests.factories import escalated_to
 from escalations.tests.test_admin import change_form_data, import_holidays, post_data
 from portal.errors import InvalidInput
+from tests.threads import at_once, named
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_files")]
 
 # Inside the default calendar's Mon-Fri 09:00-17:00 UTC: the review is due at 13:00.
 MONDAY_9AM = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 LATER = MONDAY_9AM + timedelta(minutes=20)
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Admin pages render {% static %}; the manifest storage of DEBUG=false needs collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
-def old_case(make_case):
-    return make_case(created_at=MONDAY_9AM - timedelta(days=3))
-
-
-@pytest.fixture
-def escalation(old_case, customer):
-    return escalate(old_case, customer, "time_constraint", "Certificate expires Friday.", now=MONDAY_9AM)
+def escalated_at():
+    return MONDAY_9AM
 
 
 def entries_of(instance):
@@ -54,14 +42,6 @@ def last_entry(instance):
 
 def admin_url(name, *args):
     return reverse(f"admin:{name}", args=args)
-
-
-def at_level_4(case, customer):
-    for _ in range(4):
-        current = escalate(case, customer, "other", "Higher.", now=MONDAY_9AM)
-        if current.level < 4:
-            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
-    return current
 
 
 def file_rca(escalation, user):
@@ -280,7 +260,7 @@ def test_resolving_records_one_change_by_the_responder(escalation, escalation_ma
 
 
 def test_filing_the_rca_records_one_creation_by_its_author(old_case, customer, vp):
-    level_4 = at_level_4(old_case, customer)
+    level_4 = escalated_to(4, old_case, customer, now=MONDAY_9AM)
     decide(level_4, vp, "accepted", "I am on it.", now=LATER)
 
     analysis = file_rca(Escalation.objects.get(pk=level_4.pk), vp)
@@ -401,12 +381,12 @@ def test_the_case_page_links_the_export_for_staff_only(client, escalation, escal
 
 
 def test_the_export_lists_every_change_of_the_case_one_row_per_field(
-    client, old_case, customer, escalation_manager, make_case
+    client, old_case, customer, escalation_manager, make_old_case
 ):
     escalation = escalate(old_case, customer, "other", "Please look.", now=MONDAY_9AM)
     escalation_assign(escalation=escalation, assignee_id=escalation_manager.pk, by=escalation_manager, now=LATER)
     decide(escalation, escalation_manager, "accepted", "On it.", now=LATER + timedelta(minutes=1))
-    other = make_case(created_at=MONDAY_9AM - timedelta(days=3), subject="Another case")
+    other = make_old_case(subject="Another case")
     escalate(other, customer, "other", "Not this one.", now=MONDAY_9AM)
     client.force_login(escalation_manager)
 
@@ -443,7 +423,7 @@ def test_the_export_lists_every_change_of_the_case_one_row_per_field(
 
 
 def test_the_export_includes_the_root_cause_analysis(client, old_case, customer, vp):
-    level_4 = at_level_4(old_case, customer)
+    level_4 = escalated_to(4, old_case, customer, now=MONDAY_9AM)
     decide(level_4, vp, "accepted", "I am on it.", now=LATER)
     file_rca(Escalation.objects.get(pk=level_4.pk), vp)
     client.force_login(vp)
@@ -510,56 +490,33 @@ def test_a_change_by_an_account_since_deleted_still_names_who_made_it(client, es
     assert [r[1] for r in rows if r[3] == "claimed"] == ["em@example.com", "em@example.com"]
 
 
-def at_once(count, action):
-    """Run ``action(n)`` in ``count`` threads released together; returns what each returned or raised."""
-    import threading
-
-    from django.db import connections
-
-    barrier = threading.Barrier(count)
-    outcomes = []
-
-    def run(n):
-        try:
-            barrier.wait()
-            outcomes.append(action(n))
-        except Exception as error:  # the outcome, not a failure: the test compares them
-            outcomes.append(type(error).__name__)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def test_two_decisions_at_once_record_only_the_one_that_won(
-    require_postgres, seeded_transactional_db, make_case, customer
+    require_postgres, seeded_transactional_db, make_old_case, customer
 ):
     managers = [UserFactory(username=f"em{n}", groups=["Escalation Managers"]) for n in range(2)]
-    escalation = escalate(make_case(created_at=MONDAY_9AM - timedelta(days=3)), customer, "other", "x", now=MONDAY_9AM)
+    escalation = escalate(make_old_case(), customer, "other", "x", now=MONDAY_9AM)
 
-    outcomes = at_once(2, lambda n: decide(escalation, managers[n], "accepted", f"Mine, {n}.", now=LATER).status)
+    outcomes = at_once(
+        [
+            lambda n=n, manager=manager: decide(escalation, manager, "accepted", f"Mine, {n}.", now=LATER).status
+            for n, manager in enumerate(managers)
+        ]
+    )
 
-    assert sorted(outcomes) == ["AlreadyDecided", "accepted"]
+    assert sorted(named(outcomes)) == ["AlreadyDecided", "accepted"]
     decided = [e for e in entries_of(escalation) if e.additional_data["event"] == "accepted"]
     assert len(decided) == 1
     assert decided[0].actor == Escalation.objects.get(pk=escalation.pk).reviewed_by
 
 
 def test_two_sweeps_at_once_record_each_overdue_mark_once(
-    require_postgres, seeded_transactional_db, make_case, customer
+    require_postgres, seeded_transactional_db, make_old_case, customer
 ):
-    escalations = [
-        escalate(make_case(created_at=MONDAY_9AM - timedelta(days=3)), customer, "other", f"x{n}", now=MONDAY_9AM)
-        for n in range(20)
-    ]
+    escalations = [escalate(make_old_case(), customer, "other", f"x{n}", now=MONDAY_9AM) for n in range(20)]
     from escalations.deadlines import sweep_review_deadlines
 
-    at_once(2, lambda n: sweep_review_deadlines(now=MONDAY_9AM + timedelta(days=1)))
+    outcomes = at_once([lambda: sweep_review_deadlines(now=MONDAY_9AM + timedelta(days=1))] * 2)
 
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     marks = LogEntry.objects.get_for_model(Escalation).filter(additional_data__event="marked_overdue")
     assert sorted(marks.values_list("object_id", flat=True)) == sorted(e.pk for e in escalations)

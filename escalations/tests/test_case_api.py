@@ -18,15 +18,8 @@ from notifications.models import Notification
 
 
 @pytest.fixture
-def api(customer):
-    client = APIClient()
-    client.force_authenticate(customer)
-    return client
-
-
-@pytest.fixture
-def old_case(make_case):
-    return make_case(severity=3, created_at=timezone.now() - timedelta(days=3))
+def api(api_as, customer):
+    return api_as(customer)
 
 
 def post_json(api, url, body):
@@ -43,12 +36,10 @@ def test_a_customer_lists_only_their_organizations_cases(api, case, outsider):
     assert response.json()["count"] == 1
 
 
-def test_staff_list_every_case(escalation_manager, case, outsider):
+def test_staff_list_every_case(api_as, escalation_manager, case, outsider):
     CaseFactory(requester=outsider, organization=outsider.organizations.get())
-    client = APIClient()
-    client.force_authenticate(escalation_manager)
 
-    assert client.get("/api/v1/cases/").json()["count"] == 2
+    assert api_as(escalation_manager).get("/api/v1/cases/").json()["count"] == 2
 
 
 def test_the_list_filters_by_status_and_severity_and_sorts(api, make_case):
@@ -200,10 +191,14 @@ def test_customers_read_only_the_public_thread(api, case, escalation_manager):
 
 
 def test_a_customer_comments_and_cannot_write_internal_notes(api, case):
-    response = post_json(api, f"/api/v1/cases/{case.id}/comments/", {"body": "Any news?", "public": False})
+    refused = post_json(api, f"/api/v1/cases/{case.id}/comments/", {"body": "Any news?", "public": False})
+    response = post_json(api, f"/api/v1/cases/{case.id}/comments/", {"body": "Any news?"})
 
+    # Refused, never quietly made public (DESIGN.md, "Replies").
+    assert (refused.status_code, list(refused.json()["errors"])) == (400, ["public"])
     assert response.status_code == 201
     assert response.json()["public"] is True
+    assert case.comments.filter(body="Any news?").count() == 1
     assert post_json(api, f"/api/v1/cases/{case.id}/comments/", {"body": "   "}).status_code == 400
 
 

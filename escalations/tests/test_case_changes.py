@@ -2,7 +2,6 @@
 sees when a change is not theirs to make (403) or the case is done (409), never a 500."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from cases.models import CaseStatus, CommentKind, Severity
 from cases.tests.factories import UserFactory
@@ -14,18 +13,6 @@ def on_call(db):
     return UserFactory(username="pager", groups=["On-call"])
 
 
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def browser(client, customer, organization):
-    client.force_login(customer)
-    return client
-
-
 def pages_sent():
     return Notification.objects.filter(kind="outage_alert").count()
 
@@ -34,7 +21,9 @@ def pages_sent():
 
 
 @pytest.mark.parametrize("status", [CaseStatus.SOLVED, CaseStatus.CLOSED])
-def test_raising_a_finished_case_to_severity_1_answers_409_and_pages_nobody(make_case, customer, on_call, status):
+def test_raising_a_finished_case_to_severity_1_answers_409_and_pages_nobody(
+    make_case, customer, on_call, status, api_as
+):
     done = make_case(status=status)
 
     response = api_as(customer).patch(f"/api/v1/cases/{done.id}/", {"severity": 1}, format="json")
@@ -47,7 +36,7 @@ def test_raising_a_finished_case_to_severity_1_answers_409_and_pages_nobody(make
     assert pages_sent() == 0
 
 
-def test_staff_patching_the_customers_priority_answers_403(case, escalation_manager):
+def test_staff_patching_the_customers_priority_answers_403(case, escalation_manager, api_as):
     response = api_as(escalation_manager).patch(f"/api/v1/cases/{case.id}/", {"customer_priority": "high"},
                                                 format="json")
 
@@ -57,7 +46,9 @@ def test_staff_patching_the_customers_priority_answers_403(case, escalation_mana
     assert case.customer_priority == "normal"
 
 
-def test_staff_change_severity_with_a_reason_the_customer_reads_in_the_thread(case, escalation_manager, customer):
+def test_staff_change_severity_with_a_reason_the_customer_reads_in_the_thread(
+    case, escalation_manager, customer, api_as
+):
     response = api_as(escalation_manager).patch(
         f"/api/v1/cases/{case.id}/", {"severity": 2, "reason": "Checkout is degraded for all EU users."}, format="json"
     )
@@ -69,7 +60,7 @@ def test_staff_change_severity_with_a_reason_the_customer_reads_in_the_thread(ca
     assert "Checkout is degraded for all EU users." in thread[0]["body"]
 
 
-def test_a_staff_severity_change_without_a_reason_answers_400_on_reason(case, escalation_manager):
+def test_a_staff_severity_change_without_a_reason_answers_400_on_reason(case, escalation_manager, api_as):
     response = api_as(escalation_manager).patch(f"/api/v1/cases/{case.id}/", {"severity": 4}, format="json")
 
     assert response.status_code == 400
@@ -78,7 +69,7 @@ def test_a_staff_severity_change_without_a_reason_answers_400_on_reason(case, es
     assert case.severity == Severity.MINOR
 
 
-def test_staff_lowering_an_outage_through_the_api_pages_nobody(make_case, escalation_manager, on_call):
+def test_staff_lowering_an_outage_through_the_api_pages_nobody(make_case, escalation_manager, on_call, api_as):
     outage = make_case(severity=Severity.OUTAGE)
 
     response = api_as(escalation_manager).patch(
@@ -93,7 +84,7 @@ def test_staff_lowering_an_outage_through_the_api_pages_nobody(make_case, escala
 # --- POST /api/v1/cases/{id}/comments/ ----------------------------------------------------------
 
 
-def test_a_customers_internal_note_answers_400_on_public_and_saves_nothing(case, customer):
+def test_a_customers_internal_note_answers_400_on_public_and_saves_nothing(case, customer, api_as):
     response = api_as(customer).post(f"/api/v1/cases/{case.id}/comments/", {"body": "Psst", "public": False},
                                      format="json")
 
@@ -102,7 +93,7 @@ def test_a_customers_internal_note_answers_400_on_public_and_saves_nothing(case,
     assert case.comments.count() == 0
 
 
-def test_a_reply_to_a_closed_case_answers_409_and_says_to_open_a_new_case(make_case, customer):
+def test_a_reply_to_a_closed_case_answers_409_and_says_to_open_a_new_case(make_case, customer, api_as):
     closed = make_case(status=CaseStatus.CLOSED)
 
     response = api_as(customer).post(f"/api/v1/cases/{closed.id}/comments/", {"body": "Still broken."},
@@ -114,7 +105,7 @@ def test_a_reply_to_a_closed_case_answers_409_and_says_to_open_a_new_case(make_c
     assert closed.comments.count() == 0
 
 
-def test_a_members_reply_through_the_api_reopens_a_solved_case(make_case, customer):
+def test_a_members_reply_through_the_api_reopens_a_solved_case(make_case, customer, api_as):
     solved = make_case(status=CaseStatus.SOLVED)
 
     response = api_as(customer).post(f"/api/v1/cases/{solved.id}/comments/", {"body": "It is back."},
@@ -124,7 +115,7 @@ def test_a_members_reply_through_the_api_reopens_a_solved_case(make_case, custom
     assert api_as(customer).get(f"/api/v1/cases/{solved.id}/").json()["status"] == "open"
 
 
-def test_a_staff_reply_through_the_api_sets_the_first_response(case, escalation_manager, customer):
+def test_a_staff_reply_through_the_api_sets_the_first_response(case, escalation_manager, customer, api_as):
     note = api_as(escalation_manager).post(f"/api/v1/cases/{case.id}/comments/", {"body": "v1?", "public": False},
                                            format="json")
     assert note.status_code == 201

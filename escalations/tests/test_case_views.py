@@ -8,20 +8,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from cases.models import Case
-from cases.tests.factories import CaseFactory
-from escalations.models import Escalation
+from cases.tests.factories import CaseFactory, days_ago
+from escalations.models import Escalation, EscalationLevel
 from escalations.services import check_eligibility, decide, escalate
 from escalations.tests.factories import ELIGIBILITY_SITUATIONS, case_in_situation
-
-
-@pytest.fixture
-def browser(client, customer, organization):
-    client.force_login(customer)
-    return client
-
-
-def days_ago(n):
-    return timezone.now() - timedelta(days=n)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, case):
@@ -125,6 +115,18 @@ def test_the_escalation_form_states_the_four_hour_promise(browser, make_case):
     assert "within 4 business hours" in html
     assert "Why does this case need an escalation?" in html
     assert '<label for="id_summary">' in html
+
+
+def test_the_pages_promise_the_review_time_the_level_has_not_four_hours(browser, make_case):
+    EscalationLevel.objects.filter(number=1).update(review_within=timedelta(hours=2))
+    old = make_case(created_at=days_ago(3))
+
+    panel = browser.get(f"/cases/{old.pk}/").content.decode()
+    form = browser.get(f"/cases/{old.pk}/escalate/").content.decode()
+
+    assert "The Escalation Managers review your request within 2 business hours" in panel
+    assert "The Escalation Managers review your request within 2 business hours" in form
+    assert "4 business hours" not in panel + form
 
 
 def test_submitting_the_form_escalates_and_shows_level_1_pending(browser, make_case, escalation_manager):

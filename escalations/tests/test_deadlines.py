@@ -1,6 +1,5 @@
 """The deadline sweep: one warning an hour ahead, one overdue alert, whatever runs it how often."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,14 +8,15 @@ from escalations.deadlines import sweep_review_deadlines
 from escalations.models import Escalation
 from escalations.services import check_eligibility, decide, escalate
 from notifications.models import Notification
+from tests.threads import at_once
 
 MONDAY_9AM = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def escalation(make_case, customer):
-    case = make_case(created_at=MONDAY_9AM - timedelta(days=3))
-    return escalate(case, customer, "other", "Please review.", now=MONDAY_9AM)
+def escalated_at():
+    """The ``escalation`` fixture is due at 13:00, with its warning at 12:00."""
+    return MONDAY_9AM
 
 
 def sent(kind):
@@ -28,8 +28,8 @@ def test_the_warning_time_is_one_business_hour_before_the_deadline(escalation):
     assert escalation.due_soon_at == datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
 
 
-def test_over_a_weekend_the_warning_counts_business_hours(make_case, customer):
-    case = make_case(created_at=MONDAY_9AM - timedelta(days=10))
+def test_over_a_weekend_the_warning_counts_business_hours(make_old_case, customer):
+    case = make_old_case()
     friday_4pm = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
 
     late = escalate(case, customer, "other", "Friday afternoon.", now=friday_4pm)
@@ -89,9 +89,9 @@ def test_a_decided_escalation_is_never_swept(escalation, escalation_manager):
 
 
 def test_level_3_overdue_alerts_the_regions_senior_management(
-    make_case, customer, senior_manager, escalation_manager, support_manager
+    make_old_case, customer, senior_manager, escalation_manager, support_manager
 ):
-    case = make_case(created_at=MONDAY_9AM - timedelta(days=3))
+    case = make_old_case()
     now = MONDAY_9AM
     for _ in range(3):
         current = escalate(case, customer, "other", "Higher.", now=now)
@@ -104,10 +104,10 @@ def test_level_3_overdue_alerts_the_regions_senior_management(
     assert sent("review_overdue") == ["customer", "senior", "sm"]
 
 
-def test_the_sweep_works_through_more_than_one_batch(make_case, customer, escalation_manager, monkeypatch):
+def test_the_sweep_works_through_more_than_one_batch(make_old_case, customer, escalation_manager, monkeypatch):
     monkeypatch.setattr("escalations.deadlines.BATCH_SIZE", 2)
     for _ in range(5):
-        escalate(make_case(created_at=MONDAY_9AM - timedelta(days=3)), customer, "other", "x", now=MONDAY_9AM)
+        escalate(make_old_case(), customer, "other", "x", now=MONDAY_9AM)
 
     result = sweep_review_deadlines(now=MONDAY_9AM + timedelta(days=1))
 
@@ -116,27 +116,12 @@ def test_the_sweep_works_through_more_than_one_batch(make_case, customer, escala
 
 
 def test_two_sweeps_at_once_send_each_alert_once(
-    require_postgres, seeded_transactional_db, make_case, customer, escalation_manager, support_manager
+    require_postgres, seeded_transactional_db, make_old_case, customer, escalation_manager, support_manager
 ):
     for n in range(30):
-        escalate(make_case(created_at=MONDAY_9AM - timedelta(days=3)), customer, "other", f"x{n}", now=MONDAY_9AM)
-    barrier = threading.Barrier(2)
-    results = []
+        escalate(make_old_case(), customer, "other", f"x{n}", now=MONDAY_9AM)
 
-    def sweep():
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            results.append(sweep_review_deadlines(now=MONDAY_9AM + timedelta(days=1)))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once([lambda: sweep_review_deadlines(now=MONDAY_9AM + timedelta(days=1))] * 2)
 
     assert sum(r.overdue for r in results) == 30
     assert Notification.objects.filter(kind="review_overdue").count() == 30 * 3

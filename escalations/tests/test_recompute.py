@@ -18,7 +18,7 @@ from escalations.services import escalate
 from escalations.tests.factories import many_escalations
 from escalations.tests.test_admin import change_form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_files")]
 
 # The default calendar is Mon-Fri 09:00-17:00 UTC and Level 1 has 4 business hours, so an
 # escalation made on Wednesday 3 June 2026 at 15:00 is due on Thursday at 11:00 (2 h + 2 h),
@@ -31,36 +31,15 @@ FRIDAY_1100 = datetime(2026, 6, 5, 11, tzinfo=UTC)
 WEDNESDAY_1600 = datetime(2026, 6, 3, 16, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Admin pages render {% static %}; the manifest storage of DEBUG=false needs collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def default_calendar():
     return BusinessCalendar.objects.get(is_default=True)
 
 
 @pytest.fixture
-def old_case(make_case):
-    """A case old enough to escalate at WEDNESDAY_1500."""
-
-    def make(**fields):
-        fields.setdefault("created_at", WEDNESDAY_1500 - timedelta(days=7))
-        return make_case(**fields)
-
-    return make
-
-
-@pytest.fixture
-def escalation(old_case, customer):
-    """Pending at Level 1 on the default calendar (the organization's region has none)."""
-    return escalate(
-        old_case(subject="Certificate expires Friday"), customer, "time_constraint", "Cert.", now=WEDNESDAY_1500
-    )
+def escalated_at():
+    """The ``escalation`` fixture is pending at Level 1 on the default calendar (the
+    organization's region has none), due on Thursday at 11:00."""
+    return WEDNESDAY_1500
 
 
 def messages_of(response):
@@ -214,13 +193,13 @@ def test_the_deadlines_are_computed_again_from_when_the_escalation_was_made(
     assert count == (0 if review_due_at == THURSDAY_1100 else 1)
 
 
-def test_only_pending_escalations_on_the_changed_calendar_move(old_case, make_case, customer, escalation):
+def test_only_pending_escalations_on_the_changed_calendar_move(make_old_case, make_case, customer, escalation):
     tokyo = BusinessCalendar.objects.create(name="Tokyo", timezone="Asia/Tokyo")
     in_tokyo = OrganizationFactory(name="Nippon", region=RegionFactory(name="APAC", calendar=tokyo), members=[customer])
     without_region = OrganizationFactory(name="Nowhere", region=None, members=[customer])
 
     def escalated(**fields):
-        return escalate(old_case(**fields), customer, "other", "Help.", now=WEDNESDAY_1500)
+        return escalate(make_old_case(**fields), customer, "other", "Help.", now=WEDNESDAY_1500)
 
     on_tokyo = escalated(organization=in_tokyo)
     on_default_without_region = escalated(organization=without_region)
@@ -323,10 +302,10 @@ def test_right_after_a_holiday_import_the_queue_counts_time_left_on_the_new_cale
     assert "3 h 0 m of business time left" in html
 
 
-def test_deleting_a_regions_calendar_puts_its_deadlines_on_the_default_calendar(admin_client, old_case, customer):
+def test_deleting_a_regions_calendar_puts_its_deadlines_on_the_default_calendar(admin_client, make_old_case, customer):
     tokyo = BusinessCalendar.objects.create(name="Tokyo", timezone="Asia/Tokyo")
     in_tokyo = OrganizationFactory(name="Nippon", region=RegionFactory(name="APAC", calendar=tokyo), members=[customer])
-    escalation = escalate(old_case(organization=in_tokyo), customer, "other", "Help.", now=WEDNESDAY_1500)
+    escalation = escalate(make_old_case(organization=in_tokyo), customer, "other", "Help.", now=WEDNESDAY_1500)
     assert escalation.review_due_at == datetime(2026, 6, 4, 4, tzinfo=UTC)
 
     with time_machine.travel(WEDNESDAY_1600, tick=False):

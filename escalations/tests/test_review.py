@@ -1,32 +1,13 @@
 """Claiming, resolving and the Level 4 root cause analysis."""
 
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from escalations.models import Escalation, RootCauseAnalysis
 from escalations.review import NotResolvable, NotStaff, RcaExists, escalation_assign, escalation_resolve, rca_file
-from escalations.services import NotResponder, decide, escalate
+from escalations.services import NotResponder, decide
+from escalations.tests.factories import escalated_to
 from portal.errors import InvalidInput
-
-
-@pytest.fixture
-def old_case(make_case):
-    return make_case(created_at=timezone.now() - timedelta(days=3))
-
-
-@pytest.fixture
-def escalation(old_case, customer):
-    return escalate(old_case, customer, "other", "Help.")
-
-
-def at_level_4(case, customer):
-    for _ in range(4):
-        current = escalate(case, customer, "other", "Higher.")
-        if current.level < 4:
-            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
-    return current
 
 
 def rca(escalation, user, **overrides):
@@ -74,7 +55,7 @@ def test_a_pending_or_declined_escalation_cannot_be_resolved(escalation, escalat
 
 
 def test_level_4_cannot_be_resolved_without_its_rca(old_case, customer, vp, escalation_manager):
-    level_4 = at_level_4(old_case, customer)
+    level_4 = escalated_to(4, old_case, customer)
     decide(level_4, vp, "accepted", "I am on it.")
     level_4.refresh_from_db()
 
@@ -89,7 +70,7 @@ def test_level_4_cannot_be_resolved_without_its_rca(old_case, customer, vp, esca
 
 
 def test_the_rca_follows_the_decision_and_is_filed_once(old_case, customer, vp):
-    level_4 = at_level_4(old_case, customer)
+    level_4 = escalated_to(4, old_case, customer)
 
     with pytest.raises(NotResolvable, match="Decide"):
         rca(level_4, vp)

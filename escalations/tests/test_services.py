@@ -1,6 +1,5 @@
 """escalate and decide against the database: deadlines, outbox rows, the thread, races."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,14 +17,10 @@ from escalations.services import (
 )
 from notifications.models import Notification
 from portal.errors import InvalidInput
+from tests.threads import at_once, named
 
 FRIDAY_3PM = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
 OPENED = FRIDAY_3PM - timedelta(days=2)
-
-
-@pytest.fixture
-def old_case(make_case):
-    return make_case(severity=3, created_at=OPENED)
 
 
 def recipients(escalation, kind):
@@ -232,33 +227,20 @@ def test_a_decision_needs_a_choice_and_a_message(old_case, customer, escalation_
 
 
 def test_twelve_simultaneous_escalations_make_exactly_one(
-    require_postgres, seeded_transactional_db, organization, customer, make_case
+    require_postgres, seeded_transactional_db, organization, customer, old_case
 ):
-    case = make_case(severity=3, created_at=OPENED)
-    barrier = threading.Barrier(12)
-    outcomes = []
-
     def press_the_button():
-        from django.db import connections
-
         try:
-            barrier.wait()
-            escalate(case, customer, "other", "Everyone pressed at once.", now=FRIDAY_3PM)
-            outcomes.append("created")
+            escalate(old_case, customer, "other", "Everyone pressed at once.", now=FRIDAY_3PM)
         except EscalationRejected as rejected:
-            outcomes.append(rejected.code)
-        finally:
-            connections.close_all()
+            return rejected.code
+        return "created"
 
-    threads = [threading.Thread(target=press_the_button) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once([press_the_button] * 12)
 
-    assert sorted(outcomes) == ["created"] + ["review_pending"] * 11
+    assert sorted(named(outcomes)) == ["created"] + ["review_pending"] * 11
     assert Notification.objects.filter(kind="escalation_received").count() == 1
-    assert Escalation.objects.filter(case=case).count() == 1
+    assert Escalation.objects.filter(case=old_case).count() == 1
     duplicates = Notification.objects.values("kind", "recipient").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicates.exists()
 

@@ -2,17 +2,10 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from cases.models import Case
 from escalations.services import escalate
-
-
-@pytest.fixture
-def staff_browser(client, support_manager):
-    client.force_login(support_manager)
-    return client
 
 
 def hours_ago(n):

@@ -5,27 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from escalations.deadlines import sweep_review_deadlines
-from escalations.models import Escalation
-from escalations.services import decide, escalate
+from escalations.services import decide
+from escalations.tests.factories import escalated_to
 from notifications.models import Notification
 
 # A Wednesday morning, inside the default calendar's business hours, and in the past.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 GO_HIGHER = "one level higher"
-
-
-def escalated_to(level, case, customer, *, now=START):
-    """The case escalated up to ``level`` through the service, each lower level declined on the way."""
-    for number in range(1, level + 1):
-        current = escalate(case, customer, "other", f"Level {number}, please.", now=now)
-        if number < level:
-            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
-    return current
-
-
-@pytest.fixture
-def old_case(make_case):
-    return make_case(created_at=START - timedelta(days=7))
 
 
 @pytest.fixture
@@ -44,7 +30,7 @@ def body_of(kind, recipient):
 def test_the_overdue_emails_offer_a_higher_level_only_below_the_top(
     level, offered, old_case, customer, support_manager, responder_at
 ):
-    escalation = escalated_to(level, old_case, customer)
+    escalation = escalated_to(level, old_case, customer, now=START)
 
     sweep_review_deadlines(now=escalation.review_due_at)
 
@@ -60,7 +46,7 @@ def test_the_overdue_emails_offer_a_higher_level_only_below_the_top(
 def test_the_not_accepted_email_offers_a_higher_level_only_below_the_top(
     level, offered, old_case, customer, responder_at
 ):
-    escalation = escalated_to(level, old_case, customer)
+    escalation = escalated_to(level, old_case, customer, now=START)
 
     decide(escalation, responder_at[level], "not_accepted", "Support has it in hand.", now=START + timedelta(hours=1))
 
@@ -80,7 +66,7 @@ def case_page(client, customer, case):
 
 
 def test_the_case_page_at_level_4_after_a_decline_offers_nothing_higher(client, old_case, customer, vp):
-    escalation = escalated_to(4, old_case, customer)
+    escalation = escalated_to(4, old_case, customer, now=START)
     decide(escalation, vp, "not_accepted", "Support has it in hand.", now=START + timedelta(hours=1))
 
     html = case_page(client, customer, old_case)
@@ -91,7 +77,7 @@ def test_the_case_page_at_level_4_after_a_decline_offers_nothing_higher(client, 
 
 
 def test_the_case_page_at_level_4_once_overdue_offers_nothing_higher(client, old_case, customer, vp):
-    escalation = escalated_to(4, old_case, customer)
+    escalation = escalated_to(4, old_case, customer, now=START)
     sweep_review_deadlines(now=escalation.review_due_at)
 
     html = case_page(client, customer, old_case)
@@ -117,7 +103,7 @@ def test_the_case_page_during_a_review_promises_a_higher_level_only_below_the_to
 def test_the_escalation_page_tells_the_decider_what_a_decline_offers(
     level, offered, client, old_case, customer, responder_at
 ):
-    escalation = escalated_to(level, old_case, customer)
+    escalation = escalated_to(level, old_case, customer, now=START)
     client.force_login(responder_at[level])
 
     html = client.get(f"/review/{escalation.pk}/").content.decode()

@@ -9,7 +9,7 @@ from cases.models import CaseComment
 from cases.tests.factories import OrganizationFactory, RegionFactory, UserFactory
 from escalations.models import Escalation, RootCauseAnalysis
 from escalations.services import decide, escalate
-from escalations.tests.factories import many_escalations
+from escalations.tests.factories import escalated_to, many_escalations
 from escalations.views import business_time_words
 from notifications.models import Notification
 
@@ -17,32 +17,9 @@ from notifications.models import Notification
 WEDNESDAY_1405 = datetime(2026, 11, 25, 14, 5, tzinfo=UTC)
 
 
-@pytest.fixture
-def old_case(make_case):
-    def make(**fields):
-        fields.setdefault("created_at", WEDNESDAY_1405 - timedelta(days=7))
-        return make_case(**fields)
-
-    return make
-
-
-@pytest.fixture
-def escalation(old_case, customer):
-    return escalate(old_case(subject="Certificate expires Friday"), customer, "time_constraint", "Cert expires.")
-
-
 def signed_in(client, user):
     client.force_login(user)
     return client
-
-
-def at_level(level, case, customer):
-    """Escalate the case up to ``level``, each lower level declined on the way."""
-    for _ in range(level):
-        current = escalate(case, customer, "other", f"Level {_ + 1}, please.")
-        if current.level < level:
-            Escalation.objects.filter(pk=current.pk).update(status="not_accepted")
-    return current
 
 
 def decision_url(escalation):
@@ -94,12 +71,15 @@ def test_business_time_reads_in_hours_and_minutes(left, words):
     assert business_time_words(left, overdue=left <= timedelta(0)) == words
 
 
-def test_the_queue_puts_the_most_urgent_first_and_marks_the_overdue_one(client, escalation_manager, old_case, customer):
+def test_the_queue_puts_the_most_urgent_first_and_marks_the_overdue_one(
+    client, escalation_manager, make_old_case, customer
+):
     later = escalate(
-        old_case(subject="Due this afternoon"), customer, "other", "B", now=WEDNESDAY_1405.replace(hour=12, minute=20)
-    )
+        make_old_case(subject="Due this afternoon"), customer, "other", "B",
+        now=WEDNESDAY_1405.replace(hour=12, minute=20),
+    )  # fmt: skip
     late = escalate(
-        old_case(subject="Due at one"), customer, "other", "A", now=WEDNESDAY_1405.replace(hour=9, minute=0)
+        make_old_case(subject="Due at one"), customer, "other", "A", now=WEDNESDAY_1405.replace(hour=9, minute=0)
     )
     signed_in(client, escalation_manager)
 
@@ -114,8 +94,30 @@ def test_the_queue_puts_the_most_urgent_first_and_marks_the_overdue_one(client, 
     assert "1 overdue" in html
 
 
-def test_after_closing_time_the_queue_counts_only_business_time(client, escalation_manager, old_case, customer):
-    escalate(old_case(subject="Friday evening"), customer, "other", "A", now=datetime(2026, 11, 27, 16, tzinfo=UTC))
+def test_the_queue_and_the_page_show_it_overdue_the_second_its_deadline_passes_before_any_sweep(
+    client, escalation_manager, old_case, customer
+):
+    escalation = escalate(old_case, customer, "other", "A", now=WEDNESDAY_1405)
+    signed_in(client, escalation_manager)
+
+    with time_machine.travel(escalation.review_due_at + timedelta(seconds=1), tick=False):
+        queue = client.get("/review/").content.decode()
+        page = client.get(f"/review/{escalation.pk}/").content.decode()
+
+    escalation.refresh_from_db()
+    assert escalation.overdue_at is None  # no sweep has run: the pages read the deadline itself
+    assert '<tr class="overdue">' in queue
+    row = queue[queue.index('<tr class="overdue">') : queue.index(escalation.case.subject)]
+    assert '<span class="badge overdue-badge">Overdue</span>' in row
+    assert "Overdue by less than a minute of business time" in row
+    assert "1 overdue" in queue
+    assert '<span class="badge overdue-badge">Overdue</span>' in page
+    assert '<strong class="late">Overdue by less than a minute of business time</strong>' in page
+
+
+def test_after_closing_time_the_queue_counts_only_business_time(client, escalation_manager, make_old_case, customer):
+    friday_evening = datetime(2026, 11, 27, 16, tzinfo=UTC)
+    escalate(make_old_case(subject="Friday evening"), customer, "other", "A", now=friday_evening)
     signed_in(client, escalation_manager)
 
     with time_machine.travel(datetime(2026, 11, 28, 12, tzinfo=UTC), tick=False):  # Saturday noon
@@ -124,11 +126,13 @@ def test_after_closing_time_the_queue_counts_only_business_time(client, escalati
     assert "3 h 0 m of business time left" in html  # due Monday 12:00: nothing counts over the weekend
 
 
-def test_the_queue_filters_by_level_overdue_region_and_assignee(client, escalation_manager, old_case, customer, region):
+def test_the_queue_filters_by_level_overdue_region_and_assignee(
+    client, escalation_manager, make_old_case, customer, region
+):
     amer = RegionFactory(name="AMER")
     northwind = OrganizationFactory(name="Northwind", region=amer, members=[customer])
-    escalate(old_case(subject="Plain level one", organization=northwind), customer, "other", "A")
-    level_2 = at_level(2, old_case(subject="Now at level two"), customer)
+    escalate(make_old_case(subject="Plain level one", organization=northwind), customer, "other", "A")
+    level_2 = escalated_to(2, make_old_case(subject="Now at level two"), customer)
     Escalation.objects.filter(pk=level_2.pk).update(overdue_at=WEDNESDAY_1405, assignee=escalation_manager)
     signed_in(client, escalation_manager)
 
@@ -193,7 +197,7 @@ def test_the_page_shows_the_case_the_thread_with_internal_notes_and_the_history(
     CaseComment.objects.create(case=escalation.case, body="Internal: check the CA bundle.", public=False)
     html = signed_in(client, escalation_manager).get(f"/review/{escalation.pk}/").content.decode()
 
-    assert "Cert expires." in html  # the summary
+    assert "Certificate expires Friday." in html  # the summary
     assert "Time constraint" in html
     assert "Internal: check the CA bundle." in html
     assert "escalated this case to Level 1" in html
@@ -237,12 +241,11 @@ def test_an_empty_reply_is_a_form_error_and_decides_nothing(client, escalation_m
     assert escalation.status == "pending"
 
 
-def test_someone_who_does_not_decide_sees_no_form_and_is_refused(client, support_manager, escalation):
-    signed_in(client, support_manager)
-    page = client.get(f"/review/{escalation.pk}/").content.decode()
+def test_someone_who_does_not_decide_sees_no_form_and_is_refused(staff_browser, escalation):
+    page = staff_browser.get(f"/review/{escalation.pk}/").content.decode()
     comments_before = escalation.case.comments.count()
 
-    response = client.post(decision_url(escalation), {"decision": "accepted", "message": "Mine."}, follow=True)
+    response = staff_browser.post(decision_url(escalation), {"decision": "accepted", "message": "Mine."}, follow=True)
 
     assert decision_url(escalation) not in page
     assert "decided by the Escalation Managers" in page
@@ -255,7 +258,7 @@ def test_someone_who_does_not_decide_sees_no_form_and_is_refused(client, support
 def test_level_3_is_decided_by_the_regions_senior_manager_only(
     client, escalation_manager, senior_manager, old_case, customer
 ):
-    level_3 = at_level(3, old_case(), customer)
+    level_3 = escalated_to(3, old_case, customer)
     other_region_senior = UserFactory(groups=[RegionFactory(name="AMER").senior_management])
     body = {"decision": "accepted", "message": "I own this personally."}
 
@@ -274,7 +277,7 @@ def test_level_3_is_decided_by_the_regions_senior_manager_only(
 
 
 def test_level_4_asks_for_the_rca_before_it_is_resolved(client, vp, old_case, customer):
-    level_4 = at_level(4, old_case(), customer)
+    level_4 = escalated_to(4, old_case, customer)
     base = f"/review/{level_4.pk}"
     signed_in(client, vp)
     client.post(f"{base}/decision/", {"decision": "accepted", "message": "I have it."})

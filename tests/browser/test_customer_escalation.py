@@ -107,7 +107,7 @@ def test_an_eligible_case_escalates_to_level_1_from_the_button_under_the_details
     expect(page).to_have_url(re.compile(rf"/cases/{old.pk}/escalate/$"))
     expect(page.get_by_role("heading", name=f"Escalate case #{old.pk}")).to_be_visible()
     promise = page.locator(".notice")
-    expect(promise).to_contain_text("reviews it within 4 business hours, by")
+    expect(promise).to_contain_text("The Escalation Managers review your request within 4 business hours, by")
     promised_by = time_attribute(promise.locator("time"))
     assert promised_by > timezone.now()
     page.get_by_label("Why does this case need an escalation?").select_option(

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from cases.models import CaseComment
 from escalations.models import Escalation, EscalationLevel, RootCauseAnalysis
-from escalations.services import decide, escalate, review_due_at
+from escalations.services import decide, escalate, review_deadline
 from tests.browser.conftest import TIMEOUT_MS, VIEWPORT
 
 # transaction=True: the live server reads through its own connection (see test_customer_escalation.py).
@@ -82,7 +82,8 @@ def test_the_manager_declines_the_most_urgent_escalation_and_the_customer_takes_
     # Escalated earlier, so due earlier: walk back until its deadline falls between now and the later one's.
     level_1 = EscalationLevel.objects.get(number=1)
     start = timezone.now()
-    while not (timezone.now() + timedelta(minutes=10) < review_due_at(soon_case, level_1, start) < later.review_due_at):
+    ten_minutes_on = timezone.now() + timedelta(minutes=10)
+    while not (ten_minutes_on < review_deadline(soon_case, level_1, start) < later.review_due_at):
         start -= timedelta(minutes=30)
         assert start > ago(days=7), "no start time gives a deadline between now and the later one's"
     soon = escalate(soon_case, customer, "major_impairment", "Nobody can see the charts.", now=start)

@@ -7,7 +7,6 @@ a 503 the user can retry, instead of holding a worker for as long as the lock is
 
 import os
 import re
-import threading
 import time
 from collections import Counter
 
@@ -19,6 +18,7 @@ from django.db.models import Count
 from cases.models import CaseComment, CommentKind
 from escalations.models import Escalation
 from notifications.models import Notification
+from tests.threads import at_once
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -37,19 +37,8 @@ def escalation_keys(escalation, acme):
 
 def all_at_once(calls):
     """Run the calls in threads released together by a barrier; return (results in order, seconds)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = at_once(calls)
     return results, time.monotonic() - started
 
 

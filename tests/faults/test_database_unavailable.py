@@ -10,7 +10,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import OperationalError
 from django.test import Client
 
-from cases import views as case_views
+from escalations import case_views
 
 pytestmark = pytest.mark.django_db
 

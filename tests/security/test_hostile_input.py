@@ -28,7 +28,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from rest_framework.test import APIClient
 
 from cases.models import Case, CaseComment, Organization
 from cases.tests.factories import UserFactory
@@ -90,12 +89,6 @@ def assert_only_escaped(text, values, shown, where):
     assert not JAVASCRIPT_URL.search(text), f"{where}: a javascript: link"
 
 
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def created(response):
     assert response.status_code in (200, 201), response.content
     return response.json()
@@ -112,7 +105,7 @@ def admin_user(db):
 
 
 @pytest.fixture(params=list(PAYLOADS))
-def hostile(request, organization, customer, escalation_manager, vp, csm, on_call, admin_user):
+def hostile(api_as, request, organization, customer, escalation_manager, vp, csm, on_call, admin_user):
     """A world written by hostile hands: the payload in every user-written field."""
     payload = PAYLOADS[request.param]
     values = values_for(payload)
@@ -268,7 +261,7 @@ def test_the_case_history_export_writes_formulas_as_text(client, make_case, cust
     assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]
 
 
-def test_emails_escape_what_people_wrote_in_html_and_keep_subjects_on_one_line(hostile, mailoutbox):
+def test_emails_escape_what_people_wrote_in_html_and_keep_subjects_on_one_line(api_as, hostile, mailoutbox):
     # The requester may now escalate higher; an overdue review mails everyone concerned.
     as_customer = api_as(hostile["customer"])
     created(as_customer.post(f"/api/v1/cases/{hostile['case'].pk}/escalations/",
@@ -297,7 +290,7 @@ def test_emails_escape_what_people_wrote_in_html_and_keep_subjects_on_one_line(h
     assert {*CASE_TEXT, "organization", *NAMES} - {"comment"} <= seen
 
 
-def test_json_carries_what_people_wrote_as_strings(hostile):
+def test_json_carries_what_people_wrote_as_strings(api_as, hostile):
     values = hostile["values"]
     case, level4 = hostile["case"], hostile["level4"]
     answers = [
@@ -395,7 +388,7 @@ LINE_BREAKS = ["\r\n", "\n", "\r", "\u2028", "\x85", "\x0b"]
 
 
 @pytest.mark.parametrize("line_break", LINE_BREAKS, ids=[repr(b) for b in LINE_BREAKS])
-def test_a_case_subject_with_a_line_break_is_refused_by_the_api(customer, organization, line_break):
+def test_a_case_subject_with_a_line_break_is_refused_by_the_api(api_as, customer, organization, line_break):
     subject = f"Printer down{line_break}Bcc: attacker@evil.example"
 
     response = api_as(customer).post("/api/v1/cases/", {"subject": subject, "description": "d"}, format="json")
@@ -417,7 +410,7 @@ def test_a_case_subject_with_a_line_break_is_a_form_error(client, customer, orga
     assert not Case.objects.exists()
 
 
-def test_a_subject_may_hold_a_tab_and_trailing_newlines_are_trimmed(customer, organization):
+def test_a_subject_may_hold_a_tab_and_trailing_newlines_are_trimmed(api_as, customer, organization):
     response = api_as(customer).post("/api/v1/cases/", {"subject": "Printer\tdown\n", "description": "d"},
                                      format="json")
 
@@ -425,8 +418,9 @@ def test_a_subject_may_hold_a_tab_and_trailing_newlines_are_trimmed(customer, or
     assert response.json()["subject"] == "Printer\tdown"
 
 
-def test_names_with_line_breaks_cannot_inject_email_headers(customer, organization, escalation_manager, make_case,
-                                                            mailoutbox):
+def test_names_with_line_breaks_cannot_inject_email_headers(
+    api_as, customer, organization, escalation_manager, make_case, mailoutbox
+):
     customer.first_name, customer.last_name = "Eve\r\nBcc: attacker@evil.example", "X\nSubject: hijacked"
     customer.save()
     Organization.objects.filter(pk=organization.pk).update(name="Acme\r\nBcc: attacker@evil.example")
@@ -475,7 +469,7 @@ def test_deliver_sends_a_stored_multi_line_subject_on_one_line(customer, mailout
 # --- Oversized bodies and too many fields --------------------------------------------------------
 
 
-def test_a_one_megabyte_json_body_is_refused_with_413_before_it_is_read(customer, organization):
+def test_a_one_megabyte_json_body_is_refused_with_413_before_it_is_read(api_as, customer, organization):
     body = json.dumps({"subject": "Big", "description": "x" * 1_000_000})
 
     response = api_as(customer).post("/api/v1/cases/", body, content_type="application/json")
@@ -518,7 +512,7 @@ def test_a_form_with_too_many_fields_is_a_400_not_a_500(customer, make_case, url
     assert (Case.objects.count(), CaseComment.objects.count(), Escalation.objects.count()) == before
 
 
-def test_a_summary_over_5000_characters_is_refused(customer, make_case):
+def test_a_summary_over_5000_characters_is_refused(api_as, customer, make_case):
     case = make_case(created_at=timezone.now() - timedelta(days=3))
 
     response = api_as(customer).post(f"/api/v1/cases/{case.pk}/escalations/",
@@ -529,7 +523,7 @@ def test_a_summary_over_5000_characters_is_refused(customer, make_case):
     assert not Escalation.objects.exists()
 
 
-def test_a_comment_over_20000_characters_is_refused(customer, case):
+def test_a_comment_over_20000_characters_is_refused(api_as, customer, case):
     response = api_as(customer).post(f"/api/v1/cases/{case.pk}/comments/", {"body": "x" * 20001}, format="json")
 
     assert response.status_code == 400
@@ -549,7 +543,7 @@ UNICODE_TEXTS = {
 
 
 @pytest.mark.parametrize("text", list(UNICODE_TEXTS.values()), ids=list(UNICODE_TEXTS))
-def test_unicode_is_stored_and_shown_as_written(client, customer, organization, escalation_manager, text):
+def test_unicode_is_stored_and_shown_as_written(api_as, client, customer, organization, escalation_manager, text):
     as_customer = api_as(customer)
     case = created(as_customer.post("/api/v1/cases/", {"subject": text, "description": text}, format="json"))
     Case.objects.filter(pk=case["id"]).update(created_at=timezone.now() - timedelta(days=3))
@@ -570,7 +564,9 @@ BAD_CHARACTERS = {"nul": "\\u0000", "lone-high-surrogate": "\\ud800", "lone-low-
 
 @pytest.mark.parametrize("escaped", list(BAD_CHARACTERS.values()), ids=list(BAD_CHARACTERS))
 @pytest.mark.parametrize("where", ["subject", "description", "summary", "comment", "decision", "rca"])
-def test_nul_and_lone_surrogates_are_a_400_never_a_500(customer, make_case, escalation_manager, vp, escaped, where):
+def test_nul_and_lone_surrogates_are_a_400_never_a_500(
+    api_as, customer, make_case, escalation_manager, vp, escaped, where
+):
     # Written into the JSON by hand: json.dumps would not let a lone surrogate through.
     text = f'"before{escaped}after"'
     case = make_case(created_at=timezone.now() - timedelta(days=3))

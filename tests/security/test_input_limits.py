@@ -23,7 +23,7 @@ from cases.models import Case, CaseComment
 from escalations.models import Escalation, EscalationStatus, RootCauseAnalysis
 from portal.converters import BIGINT_MAX, IdConverter
 from portal.parsers import MAX_DEPTH, BoundedJSONParser, nesting_depth
-from tests.security.test_hostile_input import api_as, created
+from tests.security.test_hostile_input import created
 
 # Every URL with an id in it, API and pages.
 ID_URLS = [
@@ -174,7 +174,7 @@ def counts():
 @pytest.mark.parametrize("endpoint", ["create-case", "change-case", "comment", "escalate", "decision", "assign",
                                       "rca"])
 @pytest.mark.parametrize("wrapped", [False, True], ids=["bare", "in-a-field"])
-def test_deeply_nested_json_is_a_400_never_a_500(json_endpoints, endpoint, depth, wrapped):
+def test_deeply_nested_json_is_a_400_never_a_500(api_as, json_endpoints, endpoint, depth, wrapped):
     method, url, user = json_endpoints[endpoint]
     body = f'{{"subject": {nested(depth)}, "description": "d"}}' if wrapped else nested(depth)
     before = counts()
@@ -190,7 +190,7 @@ def test_deeply_nested_json_is_a_400_never_a_500(json_endpoints, endpoint, depth
     assert not Escalation.objects.exclude(status=EscalationStatus.PENDING).exclude(level=4).exists()
 
 
-def test_a_case_whose_text_is_full_of_brackets_is_opened_as_written(customer, organization):
+def test_a_case_whose_text_is_full_of_brackets_is_opened_as_written(api_as, customer, organization):
     text = "[{" * 1000 + '"\\' + "}]" * 1000
     body = json.dumps({"subject": "Brackets", "description": text})
 
