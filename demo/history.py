@@ -461,7 +461,7 @@ class Load:
             kind = "escalation_not_accepted" if e.status == "not_accepted" else "escalation_accepted"
             words = "was not accepted" if kind == "escalation_not_accepted" else "was accepted"
             self._notify(e, [e.requested_by_id], kind, f"Your Level {e.level} escalation of case #{case.id} {words}",
-                         e.reviewed_at, event=f"decision-{e.id}")
+                         e.reviewed_at, event=recipients.decision_event(e.id))
         responders = self.members[self._responder_group(e)]
         # The minute sweep warns whenever it comes before the deadline, and an escalation
         # left unanswered past it is marked overdue later as well: both messages, as the
@@ -470,11 +470,11 @@ class Load:
             self._notify(e, responders, "review_due_soon", f"Level {e.level} escalation of case #{case.id} is due "
                          "within the hour", e.due_soon_sent_at)
         if e.overdue_at:
-            staff = sorted({*responders, *self.members[self.group_ids[roles.SUPPORT_MANAGEMENT]]})
+            staff = sorted({*responders, *self.members[self.group_ids[recipients.OVERDUE_ALSO_TOLD]]})
             subject = f"[OVERDUE] Level {e.level} escalation of case #{case.id} missed its review deadline"
             self._notify(e, staff, "review_overdue", subject, e.overdue_at)
             self._notify(e, [e.requested_by_id], "review_overdue", subject, e.overdue_at,
-                         event=f"escalation-{e.id}-requester")
+                         event=recipients.requester_overdue_event(e.id))
 
     def _responder_group(self, e) -> int:
         """The group that decides the escalation's level: the portal's own answer, without a query."""
@@ -482,14 +482,14 @@ class Load:
         # A staff group comes by name (this run made sure it exists); a region's by id.
         return self.group_ids[group] if isinstance(group, str) else group
 
-    def _notify(self, e, recipients, kind, subject, at, *, event=None) -> None:
+    def _notify(self, e, user_ids, kind, subject, at, *, event=None) -> None:
         rng, case = self.rng, e.case
-        event = event or f"escalation-{e.id}"
+        event = event or recipients.escalation_event(e.id)
         body = (f"Case #{case.id} of {case.org.name}: {case.subject}\nLevel {e.level}, "
                 f"reason: {e.reason}. Review due by {format_instant(e.review_due_at)}.\n\n{e.summary}\n\n"
                 f"Open the case: /cases/{case.id}/#escalation-{e.level}\n")
         sent = min(at + timedelta(seconds=rng.randint(1, 40)), self.now)
-        for user_id in recipients:
+        for user_id in user_ids:
             read = sent + timedelta(minutes=rng.randint(1, 2000)) if rng.random() < 0.4 else None
             self.notification_rows.append((
                 user_id, kind, subject[:255], body, case.id, e.id, dedupe_key(kind, event, user_id), at, sent,

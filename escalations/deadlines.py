@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.people import SUPPORT_MANAGEMENT, group_members
-from escalations import audit, policy
+from cases.people import group_members
+from escalations import audit, policy, recipients
 from escalations.models import Escalation, EscalationLevel, EscalationStatus
 from escalations.roles import responder_users
 from notifications.outbox import notify
@@ -75,7 +75,7 @@ def _warn_due_soon(escalation, level, now):
         context={"case": case, "escalation": escalation, "level": level},
         case=case,
         escalation=escalation,
-        event=f"escalation-{escalation.pk}",
+        event=recipients.escalation_event(escalation.pk),
         now=now,
     )
 
@@ -104,14 +104,14 @@ def _mark_overdue(escalation, level, now):
         # Whether the emails may offer "one level higher": the policy's answer, not theirs.
         "escalation_can_go_higher": policy.can_escalate_higher(escalation.level),
     }
-    staff = [*responder_users(policy.responder_of(level), case), *group_members(SUPPORT_MANAGEMENT)]
+    staff = [*responder_users(policy.responder_of(level), case), *group_members(recipients.OVERDUE_ALSO_TOLD)]
     notify(
         recipients=staff,
         kind="review_overdue",
         context=context,
         case=case,
         escalation=escalation,
-        event=f"escalation-{escalation.pk}",
+        event=recipients.escalation_event(escalation.pk),
         now=now,
     )
     # The requester hears it too: with the deadline passed they may go one level higher, if there is one.
@@ -122,6 +122,6 @@ def _mark_overdue(escalation, level, now):
         context=context,
         case=case,
         escalation=escalation,
-        event=f"escalation-{escalation.pk}-requester",
+        event=recipients.requester_overdue_event(escalation.pk),
         now=now,
     )

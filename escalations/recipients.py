@@ -9,6 +9,8 @@ groups and flags, the region's Senior Management group, the account's CSM.
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from cases.people import SUPPORT_MANAGEMENT
+
 
 @dataclass(frozen=True)
 class Alerted:
@@ -57,3 +59,22 @@ def is_csm_informed(csm_id: int | None, alerted_ids: Collection[int]) -> bool:
     the level already alerts them (through its CSM flag or one of their groups).
     """
     return csm_id is not None and csm_id not in alerted_ids
+
+
+# A review past its deadline is told to the level's responders and to this group besides.
+OVERDUE_ALSO_TOLD = SUPPORT_MANAGEMENT
+
+
+def escalation_event(escalation_id: int) -> str:
+    """The event of an escalation's own messages (alert, CSM, received, due soon, overdue):
+    with the kind and the recipient, the dedupe key that sends each of them once."""
+    return f"escalation-{escalation_id}"
+
+
+def decision_event(escalation_id: int) -> str:
+    return f"decision-{escalation_id}"
+
+
+def requester_overdue_event(escalation_id: int) -> str:
+    """The requester's copy of an overdue review: same kind as the staff's, told apart here."""
+    return f"escalation-{escalation_id}-requester"

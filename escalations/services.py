@@ -282,7 +282,7 @@ def _notify_escalated(escalation, level, now):
         context={"case": case, "escalation": escalation, "level": level},
         case=case,
         escalation=escalation,
-        event=f"escalation-{escalation.pk}",
+        event=recipients.escalation_event(escalation.pk),
         now=now,
     )
     alerted = alert_recipients(escalation, level)
@@ -395,7 +395,7 @@ def decide(escalation, user, decision, message, now: datetime | None = None) -> 
             },
             case=case,
             escalation=escalation,
-            event=f"decision-{escalation.pk}",
+            event=recipients.decision_event(escalation.pk),
             now=now,
         )
     return escalation
