@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 run: install
-	PORT=$(PORT) scripts/run.sh
+	PORT=$(PORT) exec scripts/run.sh
 
 test:
 	PYTHON=$(PYTHON) scripts/test.sh
