@@ -26,6 +26,13 @@ def note(recipient, *, case=None, subject="Something happened", body="Hello you,
     )
 
 
+def page_html(client, url, *args, **kwargs) -> str:
+    """The page at ``url`` as HTML, after checking it answered 200 (an error page has words too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
 def bell(html):
     """The bell's accessible label and its badge (None when no badge is shown)."""
     link = re.search(r'<a class="bell"[^>]*aria-label="([^"]*)"[^>]*>(.*?)</a>', html, re.S)
@@ -50,7 +57,7 @@ def test_the_bell_shows_how_many_notifications_are_unread(browser, customer, cas
         note(customer, case=case, subject=f"Unread {n}")
     note(customer, case=case, read=True)
 
-    label, badge = bell(browser.get("/").content.decode())
+    label, badge = bell(page_html(browser, "/"))
 
     assert label == "Notifications, 3 unread"
     assert badge == "3"
@@ -59,7 +66,7 @@ def test_the_bell_shows_how_many_notifications_are_unread(browser, customer, cas
 def test_the_bell_shows_no_badge_when_nothing_is_unread(browser, customer, case):
     note(customer, case=case, read=True)
 
-    label, badge = bell(browser.get("/").content.decode())
+    label, badge = bell(page_html(browser, "/"))
 
     assert label == "Notifications, none unread"
     assert badge is None
@@ -68,7 +75,7 @@ def test_the_bell_shows_no_badge_when_nothing_is_unread(browser, customer, case)
 def test_the_bell_counts_only_ones_own_notifications(browser, case, escalation_manager):
     note(escalation_manager, case=case)
 
-    assert bell(browser.get("/").content.decode()) == ("Notifications, none unread", None)
+    assert bell(page_html(browser, "/")) == ("Notifications, none unread", None)
 
 
 def test_the_bell_caps_a_large_count_and_says_so(browser, customer, django_assert_max_num_queries):
@@ -77,7 +84,7 @@ def test_the_bell_caps_a_large_count_and_says_so(browser, customer, django_asser
         for n in range(120)
     )
 
-    assert bell(browser.get("/").content.decode()) == ("Notifications, more than 99 unread", "99+")
+    assert bell(page_html(browser, "/")) == ("Notifications, more than 99 unread", "99+")
     # Counted only as far as the badge needs: a manager may hold tens of thousands unread.
     with django_assert_max_num_queries(1) as counted:
         notification_bell(request_by(customer))["notification_bell"].unread  # noqa: B018 - the count is the test
@@ -101,7 +108,7 @@ def test_the_bell_costs_one_query_and_nothing_for_anonymous_visitors(client, cus
     request.user = AnonymousUser()
     with django_assert_num_queries(0):
         assert notification_bell(request) == {}
-    assert 'class="bell"' not in client.get("/login/").content.decode()
+    assert 'class="bell"' not in page_html(client, "/login/")
 
 
 # The inbox
@@ -119,14 +126,14 @@ def test_the_inbox_lists_only_ones_own_notifications_newest_first(browser, custo
     note(customer, case=case, subject="Newer news", created_at=days_ago(1))
     note(escalation_manager, case=case, subject="Someone else's alert")
 
-    html = browser.get("/inbox/").content.decode()
+    html = page_html(browser, "/inbox/")
 
     assert html.index("Newer news") < html.index("Older news")
     assert "Someone else" not in html
 
 
 def test_an_inbox_item_shows_its_kind_excerpt_age_and_case(browser, escalated_case):
-    html = browser.get("/inbox/").content.decode()
+    html = page_html(browser, "/inbox/")
 
     assert "Escalation received" in html
     assert f"Your escalation of case #{escalated_case.pk}" in html  # the excerpt, without "Hello Cora,"
@@ -141,7 +148,7 @@ def test_an_excerpt_that_introduces_a_message_shows_the_message(browser, custome
          body="Hello Cora,\n\nYour escalation was not accepted. The reviewer wrote:\n\n"
               "We are already working on it.\n\nOpen the case: https://portal.example/cases/1/\n")
 
-    html = browser.get("/inbox/").content.decode()
+    html = page_html(browser, "/inbox/")
 
     assert "Your escalation was not accepted. The reviewer wrote: We are already working on it.</p>" in html
     assert "Open the case:" not in html
@@ -151,7 +158,7 @@ def test_unread_items_are_marked_and_read_ones_are_not(browser, customer, case):
     note(customer, case=case, subject="Fresh news", created_at=days_ago(1))
     note(customer, case=case, subject="Seen news", read=True, created_at=days_ago(2))
 
-    html = browser.get("/inbox/").content.decode()
+    html = page_html(browser, "/inbox/")
 
     items = re.findall(r'<li class="inbox-item( unread)?">(.*?)</li>', html, re.S)
     assert [(marked == " unread", "Unread: " in body, "Mark as read" in body) for marked, body in items] == [
@@ -165,23 +172,23 @@ def test_the_unread_filter_hides_what_was_read(browser, customer, case):
     note(customer, case=case, subject="Fresh")
     note(customer, case=case, subject="Seen", read=True)
 
-    html = browser.get("/inbox/?show=unread").content.decode()
+    html = page_html(browser, "/inbox/?show=unread")
 
     assert "Fresh" in html
     assert "Seen" not in html
 
 
 def test_an_empty_inbox_says_so(browser):
-    assert "No notifications yet" in browser.get("/inbox/").content.decode()
-    assert "all caught up" in browser.get("/inbox/?show=unread").content.decode()
+    assert "No notifications yet" in page_html(browser, "/inbox/")
+    assert "all caught up" in page_html(browser, "/inbox/?show=unread")
 
 
 def test_the_inbox_shows_25_a_page(browser, customer, case):
     for n in range(30):
         note(customer, case=case, subject=f"Message {n:02}", created_at=days_ago(1) + timedelta(minutes=n))
 
-    first = browser.get("/inbox/").content.decode()
-    second = browser.get("/inbox/?page=2").content.decode()
+    first = page_html(browser, "/inbox/")
+    second = page_html(browser, "/inbox/?page=2")
 
     assert "Message 29" in first and "Message 05" in first and "Message 04" not in first
     assert "Message 04" in second and "Message 00" in second
@@ -194,7 +201,8 @@ def test_the_inbox_runs_a_fixed_number_of_queries(browser, customer, make_case, 
     for n in range(2):
         note(customer, case=case, subject=f"Message {n}")
     with django_assert_max_num_queries(6) as few:
-        browser.get("/inbox/")
+        response = browser.get("/inbox/")
+    assert response.status_code == 200
     # Session, user, the user's groups (staff check), the bell's count, the page's count and its rows.
     queries_with_three = len(few.captured_queries)  # read now: a request resets the log
     for n in range(37):
@@ -202,7 +210,7 @@ def test_the_inbox_runs_a_fixed_number_of_queries(browser, customer, make_case, 
     assert Notification.objects.filter(recipient=customer).count() == 40
 
     with django_assert_max_num_queries(queries_with_three):
-        html = browser.get("/inbox/").content.decode()
+        html = page_html(browser, "/inbox/")
     assert html.count('<li class="inbox-item') == 25
 
 
@@ -219,7 +227,7 @@ def test_marking_one_as_read_lowers_the_count(browser, customer, case):
     assert response["Location"] == "/inbox/?show=unread"
     first.refresh_from_db()
     assert first.read_at is not None
-    html = browser.get("/inbox/?show=unread").content.decode()
+    html = page_html(browser, "/inbox/?show=unread")
     assert bell(html) == ("Notifications, 1 unread", "1")
     assert "First" not in html
 
@@ -228,7 +236,7 @@ def test_marking_as_read_twice_keeps_the_first_reading_time(browser, customer, c
     seen = note(customer, case=case, read=True)
     first_read = seen.read_at
 
-    browser.post(f"/inbox/{seen.pk}/read/")
+    assert browser.post(f"/inbox/{seen.pk}/read/").status_code == 302
 
     seen.refresh_from_db()
     assert seen.read_at == first_read
@@ -239,6 +247,7 @@ def test_marking_as_read_never_redirects_to_another_site(browser, customer, case
 
     response = browser.post(f"/inbox/{item.pk}/read/", {"next": "https://evil.example/inbox/"})
 
+    assert response.status_code == 302
     assert response["Location"] == "/inbox/"
 
 
@@ -259,9 +268,9 @@ def test_mark_all_as_read_clears_the_bell(browser, customer, escalation_manager,
         note(customer, case=case, subject=f"Unread {n}")
     theirs = note(escalation_manager, case=case)
 
-    browser.post("/inbox/read-all/")
+    assert browser.post("/inbox/read-all/").status_code == 302
 
-    html = browser.get("/inbox/").content.decode()
+    html = page_html(browser, "/inbox/")
     assert bell(html) == ("Notifications, none unread", None)
     assert "Marked 3 notifications as read." in html
     assert "Mark all as read" not in html
@@ -301,7 +310,7 @@ def test_another_persons_notification_is_not_found(browser, escalation_manager, 
 def test_every_inbox_control_is_labelled(browser, customer, case):
     note(customer, case=case, subject="Exports fail")
 
-    html = browser.get("/inbox/").content.decode()
+    html = page_html(browser, "/inbox/")
 
     assert 'aria-label="Mark as read: Exports fail"' in html
     assert '<nav class="inbox-filter" aria-label="Show notifications">' in html
@@ -315,7 +324,7 @@ def test_staff_see_who_each_escalation_notified_on_the_case_page(client, escalat
     Notification.objects.filter(recipient=csm).update(attempts=2, last_error="Connection refused")
     client.force_login(escalation_manager)
 
-    html = client.get(escalated_case.get_absolute_url()).content.decode()
+    html = page_html(client, escalated_case.get_absolute_url())
 
     log = html[html.index('<details class="sent-log'):html.index("</details>")]
     assert "Notifications for Level 1 (3)" in log
@@ -329,7 +338,7 @@ def test_staff_see_when_a_notification_was_sent(client, escalation_manager, esca
     Notification.objects.update(sent_at=timezone.now(), attempts=1)
     client.force_login(escalation_manager)
 
-    html = client.get(escalated_case.get_absolute_url()).content.decode()
+    html = page_html(client, escalated_case.get_absolute_url())
 
     log = html[html.index('<details class="sent-log'):html.index("</details>")]
     assert "not sent yet" not in log
@@ -337,7 +346,7 @@ def test_staff_see_when_a_notification_was_sent(client, escalation_manager, esca
 
 
 def test_customers_never_see_who_was_notified(browser, escalated_case):
-    html = browser.get(escalated_case.get_absolute_url()).content.decode()
+    html = page_html(browser, escalated_case.get_absolute_url())
 
     assert "Escalation history" in html
     assert "sent-log" not in html
@@ -352,10 +361,11 @@ def test_the_staff_case_page_loads_notifications_in_one_query_for_all_escalation
     decide(escalate(case, customer, "other", "Help"), escalation_manager, "not_accepted", "No.")
     client.force_login(escalation_manager)
     with django_assert_max_num_queries(30) as baseline:
-        client.get(case.get_absolute_url())
+        response = client.get(case.get_absolute_url())
+    assert response.status_code == 200
     queries_with_one_escalation = len(baseline.captured_queries)  # read now: a request resets the log
     escalate(case, customer, "other", "Still broken")
 
     with django_assert_max_num_queries(queries_with_one_escalation):
-        html = client.get(case.get_absolute_url()).content.decode()
+        html = page_html(client, case.get_absolute_url())
     assert "Notifications for Level 2" in html

@@ -155,8 +155,10 @@ def test_lists_never_show_what_the_detail_would_refuse(outsider, customer, organ
     client = APIClient()
     client.force_authenticate(customer)
 
-    listed = client.get("/api/v1/cases/?status=open&status=new").json()
+    response = client.get("/api/v1/cases/?status=open&status=new")
 
+    assert response.status_code == 200
+    listed = response.json()
     assert listed["count"] == 0
     assert "Initech" not in str(listed)
     assert Escalation.objects.count() == 1

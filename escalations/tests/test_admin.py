@@ -43,6 +43,13 @@ def url(name, *args):
     return reverse(f"admin:{name}", args=args)
 
 
+def get_ok(client, url, *args, **kwargs):
+    """GET ``url`` and check it answered 200; the response, for its context or content."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response
+
+
 def post_data(*forms_and_formsets, **overrides):
     """What a browser would send back for these forms untouched, with overrides applied."""
     data = {}
@@ -63,12 +70,14 @@ def post_data(*forms_and_formsets, **overrides):
 
 def change_form_data(response, **overrides):
     """The change page's form and inlines, as posted back; an override of None leaves a field out."""
+    assert response.status_code == 200
     formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
     return post_data(response.context["adminform"].form, *formsets, **overrides)
 
 
 def errors_of(response):
-    """The error messages of an admin page's main form, in one string."""
+    """The error messages of an admin page's main form, in one string (the form shown again: 200)."""
+    assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     return " ".join(message for messages in errors.values() for message in messages)
 
@@ -112,7 +121,7 @@ def test_the_admin_says_whose_it_is(admin_client):
 
 
 def test_every_model_on_the_admin_index_opens_its_list_and_add_page(admin_client, populated):
-    models = [m for app in admin_client.get(url("index")).context["app_list"] for m in app["models"]]
+    models = [m for app in get_ok(admin_client, url("index")).context["app_list"] for m in app["models"]]
     names = {m["object_name"] for m in models}
     assert names >= {
         "EscalationWindow", "EscalationLevel", "BusinessCalendar", "Holiday", "Escalation", "RootCauseAnalysis",
@@ -169,6 +178,7 @@ def test_every_kind_of_record_opens_on_its_change_page(
 
 def test_the_matrix_shows_each_wait_in_its_severity_and_tier_cell(admin_client):
     response = admin_client.get(url("escalations_escalationwindow_matrix"))
+    assert response.status_code == 200
     expected = {(2, "premium"): "4 h", (2, "standard"): "8 h", (3, "premium"): "8 h",
                 (3, "standard"): "16 h", (4, "premium"): "16 h", (4, "standard"): "24 h"}  # fmt: skip
     for (severity, tier), wait in expected.items():
@@ -187,10 +197,11 @@ def test_the_windows_list_links_to_the_matrix(admin_client):
 def test_the_matrix_offers_to_add_the_window_a_new_tier_lacks(admin_client):
     gold = SupportTier.objects.create(slug="gold", name="Gold", rank=5)
     response = admin_client.get(url("escalations_escalationwindow_matrix"))
+    assert response.status_code == 200
     add_url = f"{url('escalations_escalationwindow_add')}?severity=3&amp;tier={gold.pk}"
     assertInHTML(f'<td id="window-3-gold"><a href="{add_url}">not set: no wait</a></td>', response.content.decode())
     form = (
-        admin_client.get(url("escalations_escalationwindow_add"), {"severity": 3, "tier": gold.pk})
+        get_ok(admin_client, url("escalations_escalationwindow_add"), {"severity": 3, "tier": gold.pk})
         .context["adminform"]
         .form
     )
@@ -199,7 +210,7 @@ def test_the_matrix_offers_to_add_the_window_a_new_tier_lacks(admin_client):
 
 def test_editing_a_wait_in_the_list_saves_it_and_logs_who_changed_it(admin_client, admin_user):
     changelist = url("escalations_escalationwindow_changelist")
-    formset = admin_client.get(changelist).context["cl"].formset
+    formset = get_ok(admin_client, changelist).context["cl"].formset
     target = window(3, "standard")
     index = next(i for i, form in enumerate(formset.forms) if form.instance == target)
     response = admin_client.post(changelist, post_data(formset, **{f"form-{index}-wait": "12:00:00", "_save": "Save"}))
@@ -213,7 +224,7 @@ def test_editing_a_wait_in_the_list_saves_it_and_logs_who_changed_it(admin_clien
 
 def test_the_list_refuses_a_negative_wait(admin_client):
     changelist = url("escalations_escalationwindow_changelist")
-    formset = admin_client.get(changelist).context["cl"].formset
+    formset = get_ok(admin_client, changelist).context["cl"].formset
     response = admin_client.post(changelist, post_data(formset, **{"form-0-wait": "-1:00:00", "_save": "Save"}))
     assertContains(response, "The wait cannot be negative.")
     assert window(2, "premium").wait == timedelta(hours=4)
@@ -329,13 +340,13 @@ def test_the_calendar_form_round_trips_working_days(admin_client):
     assert admin_client.post(add_url, data).status_code == 302
     calendar = BusinessCalendar.objects.get(name="Gulf")
     assert calendar.working_days == [0, 1, 6]
-    page = admin_client.get(url("escalations_businesscalendar_change", calendar.pk)).content.decode()
+    page = get_ok(admin_client, url("escalations_businesscalendar_change", calendar.pk)).content.decode()
     assert re.findall(r'<input type="checkbox" name="working_days" value="(\d)"[^>]* checked>', page) == ["0", "1", "6"]
     assert re.search(r'<input type="checkbox" name="is_default"[^>]*>', page)[0].count("checked") == 0
 
 
 def test_a_new_calendar_starts_as_monday_to_friday_in_utc(admin_client):
-    form = admin_client.get(url("escalations_businesscalendar_add")).context["adminform"].form
+    form = get_ok(admin_client, url("escalations_businesscalendar_add")).context["adminform"].form
     assert (form["working_days"].value(), form["timezone"].value()) == ([0, 1, 2, 3, 4], "UTC")
     assert form["is_default"].value() is False
 
@@ -389,6 +400,7 @@ def import_holidays(client, calendar, **fields):
     response = client.post(
         url("escalations_businesscalendar_import", calendar.pk), {"first_year": "2026", **fields}, follow=True
     )
+    assert response.status_code == 200
     return response, [str(message) for message in response.context["messages"]]
 
 
@@ -483,24 +495,24 @@ def test_an_escalation_is_shown_but_changed_only_through_the_services(admin_clie
 
 def test_escalations_filter_by_status_level_and_overdue(admin_client, level_4_escalation):
     changelist = url("escalations_escalation_changelist")
-    assert admin_client.get(changelist, {"status__exact": "pending", "level": "4"}).context["cl"].result_count == 1
-    assert admin_client.get(changelist, {"status__exact": "accepted"}).context["cl"].result_count == 0
-    assert admin_client.get(changelist, {"overdue": "yes"}).context["cl"].result_count == 0
+    assert get_ok(admin_client, changelist, {"status__exact": "pending", "level": "4"}).context["cl"].result_count == 1
+    assert get_ok(admin_client, changelist, {"status__exact": "accepted"}).context["cl"].result_count == 0
+    assert get_ok(admin_client, changelist, {"overdue": "yes"}).context["cl"].result_count == 0
     Escalation.objects.update(overdue_at=timezone.now())
-    assert admin_client.get(changelist, {"overdue": "yes"}).context["cl"].result_count == 1
+    assert get_ok(admin_client, changelist, {"overdue": "yes"}).context["cl"].result_count == 1
 
 
 def test_notifications_filter_by_kind_and_delivery(admin_client, populated):
     changelist = url("notifications_notification_changelist")
-    assert admin_client.get(changelist, {"delivery": "unsent"}).context["cl"].result_count == 1
+    assert get_ok(admin_client, changelist, {"delivery": "unsent"}).context["cl"].result_count == 1
     assert (
-        admin_client.get(changelist, {"delivery": "sent", "kind__exact": "escalation_received"})
+        get_ok(admin_client, changelist, {"delivery": "sent", "kind__exact": "escalation_received"})
         .context["cl"]
         .result_count
         == 0
     )
     Notification.objects.update(sent_at=timezone.now())
-    assert admin_client.get(changelist, {"delivery": "sent"}).context["cl"].result_count == 1
+    assert get_ok(admin_client, changelist, {"delivery": "sent"}).context["cl"].result_count == 1
 
 
 def test_a_case_comment_can_be_hidden_but_not_rewritten(admin_client, populated, case):
@@ -515,8 +527,9 @@ def test_a_case_comment_can_be_hidden_but_not_rewritten(admin_client, populated,
 
 def test_the_log_shows_who_changed_what_and_cannot_be_edited(admin_client, admin_user):
     changelist = url("escalations_escalationwindow_changelist")
-    formset = admin_client.get(changelist).context["cl"].formset
-    admin_client.post(changelist, post_data(formset, **{"form-0-wait": "5:00:00", "_save": "Save"}))
+    formset = get_ok(admin_client, changelist).context["cl"].formset
+    saved = admin_client.post(changelist, post_data(formset, **{"form-0-wait": "5:00:00", "_save": "Save"}))
+    assert saved.status_code == 302
     entry = LogEntry.objects.get()
     response = admin_client.get(url("admin_logentry_changelist"))
     assertContains(response, admin_user.username)

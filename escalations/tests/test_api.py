@@ -10,6 +10,13 @@ from escalations.services import escalate
 from escalations.tests.factories import escalated_to, many_escalations
 
 
+def get_json(client, url, *args, **kwargs):
+    """The JSON at ``url``, after checking it answered 200 (an error has a JSON body too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, (url, response.content)
+    return response.json()
+
+
 def test_customers_cannot_read_the_review_queue(api_as, customer, escalation):
     assert api_as(customer).get("/api/v1/escalations/").status_code == 403
     assert api_as(customer).get(f"/api/v1/escalations/{escalation.id}/").status_code == 403
@@ -20,7 +27,7 @@ def test_the_queue_lists_pending_escalations_first_by_deadline(
 ):
     later = escalate(make_old_case(), customer, "other", "Later.", now=timezone.now() + timedelta(days=1))
 
-    rows = api_as(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
+    rows = get_json(api_as(escalation_manager), "/api/v1/escalations/?status=pending")["results"]
 
     assert [row["id"] for row in rows] == [escalation.id, later.id]
 
@@ -49,9 +56,12 @@ def test_a_decision_with_bad_input_answers_400(api_as, escalation, escalation_ma
 
 def test_the_queue_row_tells_business_time_left_and_who_has_it(api_as, escalation, escalation_manager):
     client = api_as(escalation_manager)
-    client.post(f"/api/v1/escalations/{escalation.id}/assign/", {"assignee": escalation_manager.id}, format="json")
+    assigned = client.post(
+        f"/api/v1/escalations/{escalation.id}/assign/", {"assignee": escalation_manager.id}, format="json"
+    )
+    assert assigned.status_code == 200
 
-    row = client.get("/api/v1/escalations/?assigned_to_me=true").json()["results"][0]
+    row = get_json(client, "/api/v1/escalations/?assigned_to_me=true")["results"][0]
 
     assert row["id"] == escalation.id
     assert row["assignee"]["username"] == "em"
@@ -63,7 +73,7 @@ def test_a_superseded_level_leaves_the_queue(api_as, escalation, escalation_mana
     Escalation.objects.filter(pk=escalation.pk).update(review_due_at=timezone.now() - timedelta(minutes=1))
     level_2 = escalate(escalation.case, customer, "other", "Nobody answered.")
 
-    rows = api_as(escalation_manager).get("/api/v1/escalations/?status=pending").json()["results"]
+    rows = get_json(api_as(escalation_manager), "/api/v1/escalations/?status=pending")["results"]
 
     assert [row["id"] for row in rows] == [level_2.id]
 
@@ -84,6 +94,7 @@ def test_level_4_rca_and_resolution_over_the_api(api_as, old_case, customer, vp)
     assert (early.status_code, early.json()["code"]) == (409, "not_resolvable")
     assert filed.status_code == 201
     assert (twice.status_code, twice.json()["code"]) == (409, "rca_exists")
+    assert resolved.status_code == 200
     assert resolved.json()["status"] == "resolved"
     assert resolved.json()["rca"]["root_cause"] == "Cause"
 
@@ -94,12 +105,14 @@ def test_the_queue_api_runs_a_fixed_number_of_queries(
     client = api_as(escalation_manager)
     many_escalations(5, organization, customer, escalation_manager, now=timezone.now())
     with django_assert_max_num_queries(8) as with_five:
-        client.get("/api/v1/escalations/")
+        response = client.get("/api/v1/escalations/")
+    assert response.status_code == 200
     queries_with_five = len(with_five.captured_queries)  # read now: the next request resets the log
     many_escalations(495, organization, customer, escalation_manager, now=timezone.now())
 
     with django_assert_max_num_queries(queries_with_five):
         response = client.get("/api/v1/escalations/?page=3")
+    assert response.status_code == 200
     assert response.json()["count"] == 500
     print(f"queue API: {queries_with_five} queries at 5 and at 500 escalations")
 

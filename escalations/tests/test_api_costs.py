@@ -94,7 +94,9 @@ def test_the_decision_answer_is_the_escalation_as_its_detail_shows_it(
     body = decided.json()
     assert (body["status"], body["reviewed_by"]["username"], body["decision_message"]) == (decision, "em", "Noted.")
     assert body["case"]["current_escalation"]["status"] == decision
-    assert body == client.get(f"/api/v1/escalations/{escalation.id}/").json()
+    detail = client.get(f"/api/v1/escalations/{escalation.id}/")
+    assert detail.status_code == 200
+    assert body == detail.json()
 
 
 def test_a_lower_level_shows_the_higher_one_as_the_cases_current_escalation(

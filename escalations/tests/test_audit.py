@@ -16,7 +16,7 @@ from escalations.models import BusinessCalendar, Escalation, EscalationLevel, Es
 from escalations.review import escalation_assign, escalation_resolve, rca_file
 from escalations.services import AlreadyDecided, decide, escalate
 from escalations.tests.factories import escalated_to
-from escalations.tests.test_admin import change_form_data, import_holidays, post_data
+from escalations.tests.test_admin import change_form_data, get_ok, import_holidays, post_data
 from portal.errors import InvalidInput
 from tests.threads import at_once, named
 
@@ -72,7 +72,7 @@ def test_an_admin_changing_a_wait_in_the_change_form_is_recorded_with_before_and
 
 def test_an_admin_changing_a_wait_in_the_list_is_recorded_with_before_and_after(admin_client, admin_user):
     changelist = admin_url("escalations_escalationwindow_changelist")
-    formset = admin_client.get(changelist).context["cl"].formset
+    formset = get_ok(admin_client, changelist).context["cl"].formset
     target = EscalationWindow.objects.get(severity=3, tier__slug="standard")
     index = next(i for i, form in enumerate(formset.forms) if form.instance == target)
 
@@ -151,15 +151,16 @@ def test_making_another_calendar_the_default_records_both_calendars(admin_client
 def test_admins_filter_the_log_by_model_and_read_before_and_after(admin_client):
     target = EscalationWindow.objects.get(severity=2, tier__slug="standard")
     change_url = admin_url("escalations_escalationwindow_change", target.pk)
-    admin_client.post(change_url, change_form_data(admin_client.get(change_url), wait="5 h"))
+    assert admin_client.post(change_url, change_form_data(admin_client.get(change_url), wait="5 h")).status_code == 302
     import_holidays(admin_client, BusinessCalendar.objects.get(is_default=True), country="DE")
     window_type = ContentType.objects.get_for_model(EscalationWindow)
     changelist = admin_url("auditlog_logentry_changelist")
 
     only_windows = admin_client.get(changelist, {"resource_type": window_type.pk})
 
+    assert only_windows.status_code == 200
     assert [e.object_id for e in only_windows.context["cl"].result_list] == [target.pk]
-    assert admin_client.get(changelist).context["cl"].result_count == 10
+    assert get_ok(admin_client, changelist).context["cl"].result_count == 10
     [entry] = entries_of(target)
     detail = admin_client.get(admin_url("auditlog_logentry_change", entry.pk))
     html = detail.content.decode()
@@ -170,7 +171,7 @@ def test_admins_filter_the_log_by_model_and_read_before_and_after(admin_client):
 def test_nobody_edits_or_deletes_the_audit_log_in_the_admin(admin_client):
     target = EscalationWindow.objects.get(severity=2, tier__slug="standard")
     change_url = admin_url("escalations_escalationwindow_change", target.pk)
-    admin_client.post(change_url, change_form_data(admin_client.get(change_url), wait="5 h"))
+    assert admin_client.post(change_url, change_form_data(admin_client.get(change_url), wait="5 h")).status_code == 302
     [entry] = entries_of(target)
 
     detail = admin_client.get(admin_url("auditlog_logentry_change", entry.pk))
@@ -343,6 +344,8 @@ def history_url(case):
 
 
 def csv_rows(response):
+    """The CSV's rows, after checking it answered 200."""
+    assert response.status_code == 200
     return list(csv.reader(io.StringIO(response.content.decode())))
 
 
@@ -361,6 +364,7 @@ def test_the_escalation_page_shows_its_history_of_changes_to_staff(client, escal
 
     response = client.get(f"/review/{escalation.pk}/")
 
+    assert response.status_code == 200
     assert [(c.summary, c.actor_name) for c in response.context["changes"]] == [
         ("Escalated to Level 1", "customer"),
         ("Marked overdue", "system"),

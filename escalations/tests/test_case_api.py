@@ -22,6 +22,13 @@ def api(api_as, customer):
     return api_as(customer)
 
 
+def get_json(client, url, *args, **kwargs):
+    """The JSON at ``url``, after checking it answered 200 (an error has a JSON body too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, (url, response.content)
+    return response.json()
+
+
 def post_json(api, url, body):
     return api.post(url, body, format="json")
 
@@ -39,7 +46,7 @@ def test_a_customer_lists_only_their_organizations_cases(api, case, outsider):
 def test_staff_list_every_case(api_as, escalation_manager, case, outsider):
     CaseFactory(requester=outsider, organization=outsider.organizations.get())
 
-    assert api_as(escalation_manager).get("/api/v1/cases/").json()["count"] == 2
+    assert get_json(api_as(escalation_manager), "/api/v1/cases/")["count"] == 2
 
 
 def test_the_list_filters_by_status_and_severity_and_sorts(api, make_case):
@@ -48,7 +55,7 @@ def test_the_list_filters_by_status_and_severity_and_sorts(api, make_case):
     make_case(severity=4, status="open", subject="open four", customer_priority="high")
 
     def subjects(query):
-        return [row["subject"] for row in api.get(f"/api/v1/cases/?{query}").json()["results"]]
+        return [row["subject"] for row in get_json(api, f"/api/v1/cases/?{query}")["results"]]
 
     assert subjects("status=open&severity=4") == ["open four"]
     assert set(subjects("status=open")) == {"open two", "open four"}
@@ -60,8 +67,8 @@ def test_the_list_is_paginated(api, make_case):
     for _ in range(30):
         make_case()
 
-    first = api.get("/api/v1/cases/").json()
-    second = api.get("/api/v1/cases/?page=2").json()
+    first = get_json(api, "/api/v1/cases/")
+    second = get_json(api, "/api/v1/cases/?page=2")
 
     assert (first["count"], len(first["results"]), len(second["results"])) == (30, 25, 5)
     assert first["next"].endswith("page=2")
@@ -151,7 +158,7 @@ def test_token_authentication_works(customer, case):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
-    assert client.get(f"/api/v1/cases/{case.id}/").json()["id"] == case.id
+    assert get_json(client, f"/api/v1/cases/{case.id}/")["id"] == case.id
 
 
 def test_a_customer_changes_priority(api, case):
@@ -185,7 +192,7 @@ def test_customers_read_only_the_public_thread(api, case, escalation_manager):
     CaseComment.objects.create(case=case, author=escalation_manager, body="Public answer", public=True)
     CaseComment.objects.create(case=case, author=escalation_manager, body="Internal note", public=False)
 
-    bodies = [c["body"] for c in api.get(f"/api/v1/cases/{case.id}/comments/").json()]
+    bodies = [c["body"] for c in get_json(api, f"/api/v1/cases/{case.id}/comments/")]
 
     assert bodies == ["Public answer"]
 
@@ -205,7 +212,7 @@ def test_a_customer_comments_and_cannot_write_internal_notes(api, case):
 def test_eligibility_answers_in_the_contract_shape(api, make_case):
     young = make_case(severity=2, created_at=timezone.now() - timedelta(hours=1))
 
-    body = api.get(f"/api/v1/cases/{young.id}/escalation-eligibility/").json()
+    body = get_json(api, f"/api/v1/cases/{young.id}/escalation-eligibility/")
 
     assert set(body) == {"eligible", "code", "message", "next_level", "available_at"}
     assert (body["eligible"], body["code"], body["next_level"]) == (False, "too_early", None)
@@ -220,7 +227,7 @@ def test_a_customer_escalates_an_eligible_case(api, old_case, escalation_manager
     body = response.json()
     assert (body["level"], body["status"], body["case"]) == (1, "pending", old_case.id)
     assert body["id"] == Escalation.objects.get().id
-    detail = api.get(f"/api/v1/cases/{old_case.id}/").json()
+    detail = get_json(api, f"/api/v1/cases/{old_case.id}/")
     assert detail["current_escalation"]["id"] == body["id"]
 
 
@@ -283,8 +290,10 @@ def test_the_openapi_schema_and_docs_are_served(api):
 def test_raising_a_case_to_severity_1_pages_on_call_once(api, case):
     on_call = UserFactory(username="pager", groups=["On-call"])
 
-    api.patch(f"/api/v1/cases/{case.id}/", {"severity": 1}, format="json")
-    api.patch(f"/api/v1/cases/{case.id}/", {"severity": 1}, format="json")
+    first = api.patch(f"/api/v1/cases/{case.id}/", {"severity": 1}, format="json")
+    again = api.patch(f"/api/v1/cases/{case.id}/", {"severity": 1}, format="json")
+
+    assert (first.status_code, again.status_code) == (200, 200)
 
     alert = Notification.objects.get(kind="outage_alert")
     assert alert.recipient == on_call
@@ -308,7 +317,7 @@ def test_eligibility_answers_as_the_service_reads_it_in_every_situation(
                                    staff=escalation_manager, now=now)
 
     with time_machine.travel(now, tick=False):
-        body = token_client(user).get(f"/api/v1/cases/{case.id}/escalation-eligibility/").json()
+        body = get_json(token_client(user), f"/api/v1/cases/{case.id}/escalation-eligibility/")
         # The service's own reading: a plain case, every fact queried by the service.
         expected = check_eligibility(Case.objects.get(pk=case.pk), user)
 
@@ -326,6 +335,7 @@ def test_the_eligibility_endpoint_runs_three_queries(organization, customer, esc
     with django_assert_max_num_queries(3):
         response = client.get(f"/api/v1/cases/{case.id}/escalation-eligibility/")
 
+    assert response.status_code == 200
     assert response.json()["code"] == "max_level"
 
 
@@ -339,6 +349,7 @@ def test_the_eligibility_endpoint_asks_for_staff_groups_of_non_members_only(
     with django_assert_max_num_queries(4):
         response = client.get(f"/api/v1/cases/{case.id}/escalation-eligibility/")
 
+    assert response.status_code == 200
     assert response.json()["code"] == "not_permitted"
 
 
@@ -361,6 +372,7 @@ def test_the_case_list_api_runs_five_queries_for_a_full_page(
     with django_assert_max_num_queries(5):
         response = client.get("/api/v1/cases/")
 
+    assert response.status_code == 200
     rows = response.json()["results"]
     assert len(rows) == 25
     assert {row["current_escalation"]["reviewed_by"]["username"] for row in rows} == {support_manager.username}

@@ -8,6 +8,13 @@ from cases.tests.factories import UserFactory
 from notifications.models import Notification
 
 
+def get_json(client, url, *args, **kwargs):
+    """The JSON at ``url``, after checking it answered 200 (an error has a JSON body too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, (url, response.content)
+    return response.json()
+
+
 @pytest.fixture
 def on_call(db):
     return UserFactory(username="pager", groups=["On-call"])
@@ -55,7 +62,7 @@ def test_staff_change_severity_with_a_reason_the_customer_reads_in_the_thread(
 
     assert response.status_code == 200
     assert response.json()["severity"] == 2
-    thread = api_as(customer).get(f"/api/v1/cases/{case.id}/comments/").json()
+    thread = get_json(api_as(customer), f"/api/v1/cases/{case.id}/comments/")
     assert [c["kind"] for c in thread] == [CommentKind.SYSTEM]
     assert "Checkout is degraded for all EU users." in thread[0]["body"]
 
@@ -112,20 +119,20 @@ def test_a_members_reply_through_the_api_reopens_a_solved_case(make_case, custom
                                      format="json")
 
     assert response.status_code == 201
-    assert api_as(customer).get(f"/api/v1/cases/{solved.id}/").json()["status"] == "open"
+    assert get_json(api_as(customer), f"/api/v1/cases/{solved.id}/")["status"] == "open"
 
 
 def test_a_staff_reply_through_the_api_sets_the_first_response(case, escalation_manager, customer, api_as):
     note = api_as(escalation_manager).post(f"/api/v1/cases/{case.id}/comments/", {"body": "v1?", "public": False},
                                            format="json")
     assert note.status_code == 201
-    assert api_as(customer).get(f"/api/v1/cases/{case.id}/").json()["first_response_at"] is None
+    assert get_json(api_as(customer), f"/api/v1/cases/{case.id}/")["first_response_at"] is None
 
     reply = api_as(escalation_manager).post(f"/api/v1/cases/{case.id}/comments/", {"body": "Looking into it."},
                                             format="json")
 
     assert reply.status_code == 201
-    assert api_as(customer).get(f"/api/v1/cases/{case.id}/").json()["first_response_at"] == reply.json()["created_at"]
+    assert get_json(api_as(customer), f"/api/v1/cases/{case.id}/")["first_response_at"] == reply.json()["created_at"]
 
 
 # --- The case page's forms ----------------------------------------------------------------------
@@ -186,8 +193,9 @@ def test_staff_pressing_the_outage_button_without_a_reason_are_asked_for_one(cli
 def test_staff_raise_an_outage_from_the_page_with_a_reason(client, case, escalation_manager, on_call):
     client.force_login(escalation_manager)
 
-    client.post(f"/cases/{case.pk}/outage/", {"reason": "Every EU login fails."})
+    response = client.post(f"/cases/{case.pk}/outage/", {"reason": "Every EU login fails."})
 
+    assert response.status_code == 302
     case.refresh_from_db()
     assert case.severity == Severity.OUTAGE
     assert pages_sent() == 1

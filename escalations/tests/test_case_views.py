@@ -14,6 +14,13 @@ from escalations.services import check_eligibility, decide, escalate
 from escalations.tests.factories import ELIGIBILITY_SITUATIONS, case_in_situation
 
 
+def page_html(client, url, *args, **kwargs) -> str:
+    """The page at ``url`` as HTML, after checking it answered 200 (an error page has words too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client, case):
     response = client.get(case.get_absolute_url())
 
@@ -22,7 +29,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, case):
 
 
 def test_the_sign_in_page_labels_its_fields(client):
-    html = client.get("/login/").content.decode()
+    html = page_html(client, "/login/")
 
     assert '<label for="id_username">' in html
     assert '<label for="id_password">' in html
@@ -32,7 +39,7 @@ def test_the_case_list_shows_the_organizations_cases_only(browser, make_case, ou
     mine = make_case(subject="Our invoice export fails")
     CaseFactory(subject="Someone else's secret", requester=outsider, organization=outsider.organizations.get())
 
-    html = browser.get("/").content.decode()
+    html = page_html(browser, "/")
 
     assert mine.subject in html
     assert "Someone else" not in html
@@ -42,7 +49,7 @@ def test_the_case_list_filters_by_severity(browser, make_case):
     make_case(subject="Severity two thing", severity=2)
     make_case(subject="Severity four thing", severity=4)
 
-    html = browser.get("/?severity=4").content.decode()
+    html = page_html(browser, "/?severity=4")
 
     assert "Severity four thing" in html
     assert "Severity two thing" not in html
@@ -52,12 +59,14 @@ def test_the_case_list_runs_a_fixed_number_of_queries(browser, make_case, custom
     for n in range(3):
         escalate(make_case(created_at=days_ago(3)), customer, "other", f"Help {n}")
     with django_assert_max_num_queries(12) as few:
-        browser.get("/")
+        response = browser.get("/")
+    assert response.status_code == 200
     queries_with_three_cases = len(few.captured_queries)  # read now: a request resets the log
     for n in range(20):
         escalate(make_case(created_at=days_ago(3)), customer, "other", f"Help {n}")
     with django_assert_max_num_queries(queries_with_three_cases):
-        browser.get("/")
+        response = browser.get("/")
+    assert response.status_code == 200
 
 
 def test_a_customer_opens_a_case_in_the_browser(browser):
@@ -65,7 +74,7 @@ def test_a_customer_opens_a_case_in_the_browser(browser):
                                             "severity": "3", "customer_priority": "normal"})
 
     assert response.status_code == 302
-    page = browser.get(response["Location"]).content.decode()
+    page = page_html(browser, response["Location"])
     assert "Reports are empty" in page
 
 
@@ -80,7 +89,7 @@ def test_an_empty_new_case_form_explains_what_is_missing(browser):
 def test_a_young_case_says_why_and_when_escalation_opens(browser, make_case):
     young = make_case(severity=2, created_at=timezone.now() - timedelta(minutes=30))
 
-    html = browser.get(young.get_absolute_url()).content.decode()
+    html = page_html(browser, young.get_absolute_url())
 
     assert "Front-line support gets 4 hours" in html
     assert "data-countdown=" in html
@@ -91,7 +100,7 @@ def test_a_young_case_says_why_and_when_escalation_opens(browser, make_case):
 def test_an_eligible_case_offers_the_escalate_case_button(browser, make_case):
     old = make_case(created_at=days_ago(3))
 
-    html = browser.get(old.get_absolute_url()).content.decode()
+    html = page_html(browser, old.get_absolute_url())
 
     assert f'href="/cases/{old.pk}/escalate/"' in html
     assert "Escalate Case" in html
@@ -100,7 +109,7 @@ def test_an_eligible_case_offers_the_escalate_case_button(browser, make_case):
 def test_a_severity_1_case_explains_the_outage_process_and_offers_no_escalation(browser, make_case):
     outage = make_case(severity=1, created_at=days_ago(3))
 
-    html = browser.get(outage.get_absolute_url()).content.decode()
+    html = page_html(browser, outage.get_absolute_url())
 
     assert "on-call team" in html
     assert "24/7" in html
@@ -110,7 +119,7 @@ def test_a_severity_1_case_explains_the_outage_process_and_offers_no_escalation(
 def test_the_escalation_form_states_the_four_hour_promise(browser, make_case):
     old = make_case(created_at=days_ago(3))
 
-    html = browser.get(f"/cases/{old.pk}/escalate/").content.decode()
+    html = page_html(browser, f"/cases/{old.pk}/escalate/")
 
     assert "within 4 business hours" in html
     assert "Why does this case need an escalation?" in html
@@ -121,8 +130,8 @@ def test_the_pages_promise_the_review_time_the_level_has_not_four_hours(browser,
     EscalationLevel.objects.filter(number=1).update(review_within=timedelta(hours=2))
     old = make_case(created_at=days_ago(3))
 
-    panel = browser.get(f"/cases/{old.pk}/").content.decode()
-    form = browser.get(f"/cases/{old.pk}/escalate/").content.decode()
+    panel = page_html(browser, f"/cases/{old.pk}/")
+    form = page_html(browser, f"/cases/{old.pk}/escalate/")
 
     assert "The Escalation Managers review your request within 2 business hours" in panel
     assert "The Escalation Managers review your request within 2 business hours" in form
@@ -135,6 +144,7 @@ def test_submitting_the_form_escalates_and_shows_level_1_pending(browser, make_c
     response = browser.post(f"/cases/{old.pk}/escalate/", {"reason": "time_constraint",
                                                            "summary": "Cert expires tomorrow."}, follow=True)
 
+    assert response.status_code == 200
     html = response.content.decode()
     assert Escalation.objects.get(case=old).level == 1
     assert "escalated to Level 1" in html
@@ -156,8 +166,8 @@ def test_after_a_decline_the_form_is_escalate_again_higher(browser, make_case, c
     old = make_case(created_at=days_ago(3))
     decide(escalate(old, customer, "other", "Help"), escalation_manager, "not_accepted", "Working as intended.")
 
-    case_html = browser.get(old.get_absolute_url()).content.decode()
-    form_html = browser.get(f"/cases/{old.pk}/escalate/").content.decode()
+    case_html = page_html(browser, old.get_absolute_url())
+    form_html = page_html(browser, f"/cases/{old.pk}/escalate/")
 
     assert "Escalate again, to Level 2" in case_html
     assert "Working as intended." in case_html
@@ -171,6 +181,7 @@ def test_the_escalation_form_of_an_ineligible_case_sends_back_with_the_reason(br
 
     response = browser.get(f"/cases/{young.pk}/escalate/", follow=True)
 
+    assert response.status_code == 200
     assert "Front-line support gets 16 hours" in response.content.decode()
     assert not Escalation.objects.exists()
 
@@ -191,8 +202,10 @@ def test_state_changes_refuse_get(browser, case):
 
 
 def test_a_customer_raises_priority_and_comments(browser, case):
-    browser.post(f"/cases/{case.pk}/priority/", {"customer_priority": "high"})
-    browser.post(f"/cases/{case.pk}/comments/", {"body": "This blocks our release."})
+    raised = browser.post(f"/cases/{case.pk}/priority/", {"customer_priority": "high"})
+    commented = browser.post(f"/cases/{case.pk}/comments/", {"body": "This blocks our release."})
+
+    assert (raised.status_code, commented.status_code) == (302, 302)
 
     case.refresh_from_db()
     assert case.customer_priority == "high"
@@ -204,13 +217,15 @@ def test_the_case_page_runs_a_fixed_number_of_queries(browser, make_case, custom
     old = make_case(created_at=days_ago(3))
     decide(escalate(old, customer, "other", "Help"), escalation_manager, "not_accepted", "No.")
     with django_assert_max_num_queries(20) as baseline:
-        browser.get(old.get_absolute_url())
+        response = browser.get(old.get_absolute_url())
+    assert response.status_code == 200
     queries_with_one_escalation = len(baseline.captured_queries)  # read now: a request resets the log
     for n in range(15):
-        browser.post(f"/cases/{old.pk}/comments/", {"body": f"Comment {n}"})
+        assert browser.post(f"/cases/{old.pk}/comments/", {"body": f"Comment {n}"}).status_code == 302
 
     with django_assert_max_num_queries(queries_with_one_escalation):
-        browser.get(old.get_absolute_url())
+        response = browser.get(old.get_absolute_url())
+    assert response.status_code == 200
 
 
 def test_a_reply_whose_author_was_deleted_still_renders(browser, case, escalation_manager, customer):
@@ -284,6 +299,7 @@ def test_the_customer_case_page_runs_seven_queries_however_long_its_history(
     with django_assert_max_num_queries(CUSTOMER_CASE_PAGE_QUERIES):
         response = browser.get(case.get_absolute_url())
 
+    assert response.status_code == 200
     html = response.content.decode()
     assert "Level 4" in html and "Reply 29" in html
     assert "Reply 0" not in html  # internal notes stay internal
@@ -300,6 +316,7 @@ def test_the_staff_case_page_runs_eight_queries_however_long_its_history(
     with django_assert_max_num_queries(STAFF_CASE_PAGE_QUERIES):
         response = client.get(case.get_absolute_url())
 
+    assert response.status_code == 200
     html = response.content.decode()
     assert "Reply 0" in html and "Notifications for Level 4 (4)" in html
 
@@ -314,6 +331,7 @@ def test_the_case_list_runs_eight_queries_for_a_full_page(
     with django_assert_max_num_queries(8):
         response = browser.get("/")
 
+    assert response.status_code == 200
     assert response.content.decode().count("Level 4") == 25
 
 
@@ -327,7 +345,7 @@ def test_the_case_page_says_what_the_service_reads_in_every_situation(
     client.force_login(user)
 
     with time_machine.travel(now, tick=False):
-        html = client.get(case.get_absolute_url()).content.decode()
+        html = page_html(client, case.get_absolute_url())
         expected = check_eligibility(Case.objects.get(pk=case.pk), user)
 
     assert expected.code == ELIGIBILITY_SITUATIONS[situation][0]

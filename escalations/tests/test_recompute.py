@@ -42,6 +42,13 @@ def escalated_at():
     return WEDNESDAY_1500
 
 
+def page_html(client, url, *args, **kwargs) -> str:
+    """The page at ``url`` as HTML, after checking it answered 200 (an error page has words too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
 def messages_of(response):
     return [str(message) for message in response.context["messages"]]
 
@@ -60,6 +67,7 @@ def test_adding_a_holiday_on_the_calendar_page_moves_the_deadline_off_it(admin_c
     with time_machine.travel(WEDNESDAY_1600, tick=False):
         response = admin_client.post(change_url, data, follow=True)
 
+    assert response.status_code == 200
     escalation.refresh_from_db()
     assert (escalation.due_soon_at, escalation.review_due_at) == (FRIDAY_1000, FRIDAY_1100)
     assert "1 pending escalation deadline recomputed." in messages_of(response)
@@ -76,8 +84,8 @@ def test_after_a_holiday_is_added_the_queue_shows_time_left_that_agrees_with_the
     client.force_login(escalation_manager)
 
     with time_machine.travel(WEDNESDAY_1600, tick=False):
-        admin_client.post(change_url, data)
-        html = client.get("/review/").content.decode()
+        assert admin_client.post(change_url, data).status_code == 302
+        html = page_html(client, "/review/")
 
     # One hour left on Wednesday, none on the holiday, two on Friday morning: due Friday 11:00.
     assert f'datetime="{FRIDAY_1100.isoformat()}"' in html
@@ -96,6 +104,7 @@ def test_importing_public_holidays_moves_the_deadlines_off_them(admin_client, es
             import_url, {"country": "DE", "subdivision": "BY", "first_year": "2026"}, follow=True
         )
 
+    assert response.status_code == 200
     escalation.refresh_from_db()
     assert calendar.holidays.filter(date=THURSDAY).exists()
     assert (escalation.due_soon_at, escalation.review_due_at) == (FRIDAY_1000, FRIDAY_1100)
@@ -120,6 +129,7 @@ def test_renaming_a_calendar_recomputes_nothing(admin_client, escalation):
     change_url = reverse("admin:escalations_businesscalendar_change", args=[calendar.pk])
     response = admin_client.post(change_url, change_form_data(admin_client.get(change_url), name="Office"), follow=True)
 
+    assert response.status_code == 200
     assert not any("recomputed" in message for message in messages_of(response))
     assert not escalation_history_events(escalation) - {"escalated"}
 
@@ -132,12 +142,14 @@ def test_adding_and_deleting_a_holiday_in_its_own_admin_moves_the_deadline_and_b
             {"calendar": calendar.pk, "date": THURSDAY.isoformat(), "name": "Company day"},
             follow=True,
         )
+        assert response.status_code == 200
         escalation.refresh_from_db()
         assert escalation.review_due_at == FRIDAY_1100
         assert "1 pending escalation deadline recomputed." in messages_of(response)
 
         holiday = calendar.holidays.get()
-        admin_client.post(reverse("admin:escalations_holiday_delete", args=[holiday.pk]), {"post": "yes"})
+        deleted = admin_client.post(reverse("admin:escalations_holiday_delete", args=[holiday.pk]), {"post": "yes"})
+        assert deleted.status_code == 302
 
     escalation.refresh_from_db()
     assert escalation.review_due_at == THURSDAY_1100
@@ -255,7 +267,7 @@ def test_an_overdue_escalation_whose_deadline_moves_ahead_is_no_longer_overdue_u
     assert escalation.overdue_at is None
     client.force_login(escalation_manager)
     with time_machine.travel(thursday_1130, tick=False):
-        html = client.get("/review/").content.decode()
+        html = page_html(client, "/review/")
     assert "2 h 0 m of business time left" in html and "0 overdue" in html
     assert sweep_review_deadlines(now=FRIDAY_1100).overdue == 1
 
@@ -292,9 +304,10 @@ def test_right_after_a_holiday_import_the_queue_counts_time_left_on_the_new_cale
 
     with time_machine.travel(WEDNESDAY_1600, tick=False):
         # This page loads the process's calendar map, as it stands before the import.
-        assert f'datetime="{THURSDAY_1100.isoformat()}"' in client.get("/review/").content.decode()
-        admin_client.post(import_url, {"country": "DE", "subdivision": "BY", "first_year": "2026"})
-        html = client.get("/review/").content.decode()
+        assert f'datetime="{THURSDAY_1100.isoformat()}"' in page_html(client, "/review/")
+        imported = admin_client.post(import_url, {"country": "DE", "subdivision": "BY", "first_year": "2026"})
+        assert imported.status_code == 302
+        html = page_html(client, "/review/")
 
     # The import's bulk insert sends no signal: without the recompute dropping the process's
     # calendar map, Thursday would still count, and the page would say 11 h.
@@ -313,5 +326,6 @@ def test_deleting_a_regions_calendar_puts_its_deadlines_on_the_default_calendar(
             reverse("admin:escalations_businesscalendar_delete", args=[tokyo.pk]), {"post": "yes"}, follow=True
         )
 
+    assert response.status_code == 200
     assert due_at(escalation) == THURSDAY_1100
     assert "1 pending escalation deadline recomputed." in messages_of(response)

@@ -98,6 +98,13 @@ def staff(client, escalation_manager):
     return client
 
 
+def page_html(client, url, *args, **kwargs) -> str:
+    """The page at ``url`` as HTML, after checking it answered 200 (an error page has words too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
 # --- The numbers -----------------------------------------------------------------------
 
 
@@ -265,7 +272,7 @@ def test_a_period_other_than_7_30_or_90_days_is_refused(staff, days):
 
 def test_the_page_shows_the_tables_and_the_chart(staff, month):
     with time_machine.travel(NOW, tick=False):
-        html = staff.get(REPORT_URL).content.decode()
+        html = page_html(staff, REPORT_URL)
 
     assert "Level 1: Escalation Managers" in html
     assert "Ezra Second" in html
@@ -279,7 +286,7 @@ def test_the_page_shows_the_tables_and_the_chart(staff, month):
 
 def test_the_chart_says_its_figures_in_words(staff, month):
     with time_machine.travel(NOW, tick=False):
-        html = staff.get(REPORT_URL).content.decode()
+        html = page_html(staff, REPORT_URL)
     desc = re.search(r'<desc id="report-chart-desc">(.*?)</desc>', html, re.S).group(1)
 
     assert "the last 30 days (16 Feb to 18 Mar 2026)" in desc
@@ -304,7 +311,7 @@ def test_the_chart_draws_bars_to_scale_with_the_target_line(month):
 
 def test_the_period_links_keep_the_chosen_period(staff, month):
     with time_machine.travel(NOW, tick=False):
-        html = staff.get(REPORT_URL, {"days": "7"}).content.decode()
+        html = page_html(staff, REPORT_URL, {"days": "7"})
 
     assert 'href="/review/report/?days=7" aria-current="page"' in html
     assert 'href="/review/report/export.csv?days=7"' in html
@@ -312,7 +319,7 @@ def test_the_period_links_keep_the_chosen_period(staff, month):
 
 
 def test_an_empty_period_says_so(staff):
-    html = staff.get(REPORT_URL).content.decode()
+    html = page_html(staff, REPORT_URL)
 
     assert "No escalations were made in the last 30 days" in html
     assert "Look at the last 90 days" in html
@@ -323,6 +330,8 @@ def test_an_empty_period_says_so(staff):
 
 
 def csv_rows(response):
+    """The CSV's rows, after checking it answered 200."""
+    assert response.status_code == 200
     return list(csv.reader(io.StringIO(response.content.decode())))
 
 
@@ -421,7 +430,7 @@ def test_the_page_and_the_csv_run_a_fixed_number_of_queries(
 
         bulk_escalations(195, organization, customer, reviewers)
         with django_assert_max_num_queries(page_queries):
-            html = staff.get(REPORT_URL).content.decode()
+            html = page_html(staff, REPORT_URL)
         with django_assert_max_num_queries(csv_queries):
             rows = csv_rows(staff.get(CSV_URL))
 

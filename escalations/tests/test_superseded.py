@@ -128,7 +128,10 @@ def test_the_decision_form_posted_on_a_superseded_level_explains_and_sends_nothi
 def test_the_escalation_page_offers_no_decision_on_a_superseded_level(client, superseded, escalation_manager):
     client.force_login(escalation_manager)
 
-    html = client.get(f"/review/{superseded.pk}/").content.decode()
+    response = client.get(f"/review/{superseded.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
 
     assert "Send decision" not in html
     assert "Your decision is needed" not in html

@@ -12,19 +12,27 @@ def hours_ago(n):
     return timezone.now() - timedelta(hours=n)
 
 
+def page_html(client, url, *args, **kwargs) -> str:
+    """The page at ``url`` as HTML, after checking it answered 200 (an error page has words too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
 def positions(html, *subjects):
     return [html.index(subject) for subject in subjects]
 
 
 def test_customers_get_not_found_and_anonymous_visitors_sign_in(client, customer):
-    assert client.get("/support/")["Location"].startswith("/login/")
+    anonymous = client.get("/support/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
 
     client.force_login(customer)
     assert client.get("/support/").status_code == 404
 
 
 def test_it_explains_the_order_at_the_top(staff_browser):
-    html = staff_browser.get("/support/").content.decode()
+    html = page_html(staff_browser, "/support/")
 
     assert "premium before standard, then severity, then Customer Priority, then age" in html
 
@@ -45,7 +53,7 @@ def test_premium_comes_first_then_severity_then_priority_then_age(
     make_case(subject="Premium sev 3 newer", severity=3, created_at=hours_ago(2))
     make_case(subject="Solved premium", severity=2, status="solved")
 
-    html = staff_browser.get("/support/").content.decode()
+    html = page_html(staff_browser, "/support/")
 
     expected = [
         "Premium sev 2 low",
@@ -61,11 +69,11 @@ def test_premium_comes_first_then_severity_then_priority_then_age(
 def test_raising_priority_to_high_moves_a_case_up_within_its_tier(staff_browser, make_case):
     make_case(subject="Older normal case", created_at=hours_ago(10))
     mine = make_case(subject="Newer urgent case", created_at=hours_ago(1))
-    before = staff_browser.get("/support/").content.decode()
+    before = page_html(staff_browser, "/support/")
 
     mine.customer_priority = "high"
     mine.save()
-    after = staff_browser.get("/support/").content.decode()
+    after = page_html(staff_browser, "/support/")
 
     assert before.index("Older normal case") < before.index("Newer urgent case")
     assert after.index("Newer urgent case") < after.index("Older normal case")
@@ -80,7 +88,7 @@ def test_each_row_shows_first_response_and_the_current_escalation(staff_browser,
     )
     escalation = escalate(escalated, customer, "other", "Please.")
 
-    html = staff_browser.get("/support/").content.decode()
+    html = page_html(staff_browser, "/support/")
     waiting_row = html[html.index(waiting.subject) :]
     waiting_row = waiting_row[: waiting_row.index("</tr>")]
 
@@ -93,8 +101,8 @@ def test_it_filters_by_tier_and_severity(staff_browser, make_case, standard_orga
     make_case(subject="Premium minor", severity=3)
     make_case(subject="Standard major", organization=standard_organization, severity=2)
 
-    standard = staff_browser.get("/support/?tier=standard").content.decode()
-    major = staff_browser.get("/support/?severity=2").content.decode()
+    standard = page_html(staff_browser, "/support/?tier=standard")
+    major = page_html(staff_browser, "/support/?severity=2")
 
     assert "Standard major" in standard and "Premium minor" not in standard
     assert "Standard major" in major and "Premium minor" not in major
@@ -113,7 +121,7 @@ def test_it_is_paginated_and_numbers_positions_across_pages(staff_browser, organ
         for n in range(30)
     )
 
-    second = staff_browser.get("/support/?page=2").content.decode()
+    second = page_html(staff_browser, "/support/?page=2")
 
     assert "Page 2 of 2" in second
     assert "Case number 25" in second and "Case number 24" not in second
@@ -142,10 +150,12 @@ def test_the_support_queue_runs_a_fixed_number_of_queries(
     standard_organization.members.add(customer)
     add_cases(5)
     with django_assert_max_num_queries(12) as with_five:
-        staff_browser.get("/support/")
+        response = staff_browser.get("/support/")
+    assert response.status_code == 200
     queries_with_five = len(with_five.captured_queries)  # read now: the next request resets the log
     add_cases(95)
 
     with django_assert_max_num_queries(queries_with_five):
         response = staff_browser.get("/support/")
+    assert response.status_code == 200
     assert "100</strong> open cases" in response.content.decode()

@@ -106,7 +106,10 @@ def test_the_escalation_page_tells_the_decider_what_a_decline_offers(
     escalation = escalated_to(level, old_case, customer, now=START)
     client.force_login(responder_at[level])
 
-    html = client.get(f"/review/{escalation.pk}/").content.decode()
+    response = client.get(f"/review/{escalation.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
 
     assert "Send decision" in html
     assert (GO_HIGHER in html) is offered

@@ -26,6 +26,13 @@ def decision_url(escalation):
     return f"/review/{escalation.pk}/decision/"
 
 
+def page_html(client, url, *args, **kwargs) -> str:
+    """The page at ``url`` as HTML, after checking it answered 200 (an error page has words too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
 def messages_of(response):
     return [str(message) for message in response.context["messages"]] if response.context else []
 
@@ -84,7 +91,7 @@ def test_the_queue_puts_the_most_urgent_first_and_marks_the_overdue_one(
     signed_in(client, escalation_manager)
 
     with time_machine.travel(WEDNESDAY_1405, tick=False):
-        html = client.get("/review/").content.decode()
+        html = page_html(client, "/review/")
 
     assert html.index(late.case.subject) < html.index(later.case.subject)
     overdue_row = html[html.index('<tr class="overdue">') : html.index(late.case.subject)]
@@ -101,8 +108,8 @@ def test_the_queue_and_the_page_show_it_overdue_the_second_its_deadline_passes_b
     signed_in(client, escalation_manager)
 
     with time_machine.travel(escalation.review_due_at + timedelta(seconds=1), tick=False):
-        queue = client.get("/review/").content.decode()
-        page = client.get(f"/review/{escalation.pk}/").content.decode()
+        queue = page_html(client, "/review/")
+        page = page_html(client, f"/review/{escalation.pk}/")
 
     escalation.refresh_from_db()
     assert escalation.overdue_at is None  # no sweep has run: the pages read the deadline itself
@@ -121,7 +128,7 @@ def test_after_closing_time_the_queue_counts_only_business_time(client, escalati
     signed_in(client, escalation_manager)
 
     with time_machine.travel(datetime(2026, 11, 28, 12, tzinfo=UTC), tick=False):  # Saturday noon
-        html = client.get("/review/").content.decode()
+        html = page_html(client, "/review/")
 
     assert "3 h 0 m of business time left" in html  # due Monday 12:00: nothing counts over the weekend
 
@@ -137,7 +144,7 @@ def test_the_queue_filters_by_level_overdue_region_and_assignee(
     signed_in(client, escalation_manager)
 
     def subjects(query):
-        html = client.get(f"/review/?{query}").content.decode()
+        html = page_html(client, f"/review/?{query}")
         return {s for s in ("Plain level one", "Now at level two") if s in html}
 
     assert subjects("") == {"Plain level one", "Now at level two"}
@@ -154,13 +161,13 @@ def test_the_queue_shows_pending_by_default_and_decided_ones_on_request(client, 
     decide(escalation, escalation_manager, "accepted", "On it.")
     signed_in(client, escalation_manager)
 
-    assert escalation.case.subject not in client.get("/review/").content.decode()
-    assert escalation.case.subject in client.get("/review/?status=accepted").content.decode()
-    assert escalation.case.subject in client.get("/review/?status=any").content.decode()
+    assert escalation.case.subject not in page_html(client, "/review/")
+    assert escalation.case.subject in page_html(client, "/review/?status=accepted")
+    assert escalation.case.subject in page_html(client, "/review/?status=any")
 
 
 def test_every_filter_control_is_labelled(client, escalation_manager):
-    html = signed_in(client, escalation_manager).get("/review/").content.decode()
+    html = page_html(signed_in(client, escalation_manager), "/review/")
 
     for name in ("status", "level", "overdue", "region", "mine"):
         assert f'<label for="id_{name}">' in html
@@ -176,9 +183,9 @@ def test_claim_and_release_return_to_the_queue_with_its_filters(client, escalati
     escalation.refresh_from_db()
     assert (claimed.status_code, claimed["Location"]) == (302, back)
     assert escalation.assignee == escalation_manager
-    assert "Release" in client.get(back).content.decode()
+    assert "Release" in page_html(client, back)
 
-    client.post(f"/review/{escalation.pk}/release/", {"next": back})
+    assert client.post(f"/review/{escalation.pk}/release/", {"next": back}).status_code == 302
     escalation.refresh_from_db()
     assert escalation.assignee is None
 
@@ -187,6 +194,7 @@ def test_claim_and_release_return_to_the_queue_with_its_filters(client, escalati
 def test_claim_never_redirects_away_from_the_review_pages(client, escalation_manager, escalation, target):
     response = signed_in(client, escalation_manager).post(f"/review/{escalation.pk}/claim/", {"next": target})
 
+    assert response.status_code == 302
     assert response["Location"] == f"/review/{escalation.pk}/"
 
 
@@ -195,7 +203,7 @@ def test_claim_never_redirects_away_from_the_review_pages(client, escalation_man
 
 def test_the_page_shows_the_case_the_thread_with_internal_notes_and_the_history(client, escalation_manager, escalation):
     CaseComment.objects.create(case=escalation.case, body="Internal: check the CA bundle.", public=False)
-    html = signed_in(client, escalation_manager).get(f"/review/{escalation.pk}/").content.decode()
+    html = page_html(signed_in(client, escalation_manager), f"/review/{escalation.pk}/")
 
     assert "Certificate expires Friday." in html  # the summary
     assert "Time constraint" in html
@@ -211,6 +219,7 @@ def test_a_manager_accepts_with_a_plan_and_the_customer_reads_it(client, escalat
         decision_url(escalation), {"decision": "accepted", "message": "An engineer renews it today."}, follow=True
     )
 
+    assert response.status_code == 200
     escalation.refresh_from_db()
     assert escalation.status == "accepted"
     assert "Accepted." in " ".join(messages_of(response))
@@ -221,12 +230,13 @@ def test_a_manager_accepts_with_a_plan_and_the_customer_reads_it(client, escalat
 def test_a_manager_declines_and_the_customer_gets_the_not_accepted_reply(
     client, escalation_manager, escalation, customer
 ):
-    signed_in(client, escalation_manager).post(
+    response = signed_in(client, escalation_manager).post(
         decision_url(escalation), {"decision": "not_accepted", "message": "Renewal is on schedule."}
     )
+    assert response.status_code == 302
 
     client.force_login(customer)
-    case_page = client.get(escalation.case.get_absolute_url()).content.decode()
+    case_page = page_html(client, escalation.case.get_absolute_url())
     assert "Renewal is on schedule." in case_page
     assert "Your Level 1 escalation was not accepted" in case_page
     assert Notification.objects.filter(recipient=customer, kind="escalation_not_accepted").count() == 1
@@ -242,11 +252,12 @@ def test_an_empty_reply_is_a_form_error_and_decides_nothing(client, escalation_m
 
 
 def test_someone_who_does_not_decide_sees_no_form_and_is_refused(staff_browser, escalation):
-    page = staff_browser.get(f"/review/{escalation.pk}/").content.decode()
+    page = page_html(staff_browser, f"/review/{escalation.pk}/")
     comments_before = escalation.case.comments.count()
 
     response = staff_browser.post(decision_url(escalation), {"decision": "accepted", "message": "Mine."}, follow=True)
 
+    assert response.status_code == 200
     assert decision_url(escalation) not in page
     assert "decided by the Escalation Managers" in page
     assert "Only the Escalation Managers can decide" in " ".join(messages_of(response))
@@ -264,14 +275,14 @@ def test_level_3_is_decided_by_the_regions_senior_manager_only(
 
     for outsider in (escalation_manager, other_region_senior):
         signed_in(client, outsider)
-        assert decision_url(level_3) not in client.get(f"/review/{level_3.pk}/").content.decode()
-        client.post(decision_url(level_3), body)
+        assert decision_url(level_3) not in page_html(client, f"/review/{level_3.pk}/")
+        assert client.post(decision_url(level_3), body).status_code == 302  # back to the page, with a message
         level_3.refresh_from_db()
         assert level_3.status == "pending"
 
     signed_in(client, senior_manager)
-    assert decision_url(level_3) in client.get(f"/review/{level_3.pk}/").content.decode()
-    client.post(decision_url(level_3), body)
+    assert decision_url(level_3) in page_html(client, f"/review/{level_3.pk}/")
+    assert client.post(decision_url(level_3), body).status_code == 302
     level_3.refresh_from_db()
     assert (level_3.status, level_3.reviewed_by) == ("accepted", senior_manager)
 
@@ -280,11 +291,12 @@ def test_level_4_asks_for_the_rca_before_it_is_resolved(client, vp, old_case, cu
     level_4 = escalated_to(4, old_case, customer)
     base = f"/review/{level_4.pk}"
     signed_in(client, vp)
-    client.post(f"{base}/decision/", {"decision": "accepted", "message": "I have it."})
+    assert client.post(f"{base}/decision/", {"decision": "accepted", "message": "I have it."}).status_code == 302
 
-    page = client.get(f"{base}/").content.decode()
+    page = page_html(client, f"{base}/")
     early = client.post(f"{base}/resolve/", follow=True)
     level_4.refresh_from_db()
+    assert early.status_code == 200
     assert f'action="{base}/rca/"' in page
     assert "disabled" in page and "only after its root cause analysis is filed" in page
     assert "needs its root cause analysis" in " ".join(messages_of(early))
@@ -292,11 +304,14 @@ def test_level_4_asks_for_the_rca_before_it_is_resolved(client, vp, old_case, cu
 
     missing = client.post(f"{base}/rca/", {"root_cause": "", "corrective_actions": "Canary."})
     assert missing.status_code == 400 and not RootCauseAnalysis.objects.exists()
-    client.post(f"{base}/rca/", {"root_cause": "A skipped canary.", "corrective_actions": "Canary is mandatory."})
-    filed = client.get(f"{base}/").content.decode()
+    filing = client.post(
+        f"{base}/rca/", {"root_cause": "A skipped canary.", "corrective_actions": "Canary is mandatory."}
+    )
+    assert filing.status_code == 302
+    filed = page_html(client, f"{base}/")
     assert "A skipped canary." in filed and f'action="{base}/rca/"' not in filed
 
-    client.post(f"{base}/resolve/")
+    assert client.post(f"{base}/resolve/").status_code == 302
     level_4.refresh_from_db()
     assert level_4.status == "resolved"
 
@@ -304,7 +319,7 @@ def test_level_4_asks_for_the_rca_before_it_is_resolved(client, vp, old_case, cu
 def test_the_second_of_two_deciders_is_told_who_decided_first(client, escalation_manager, escalation):
     first = UserFactory(username="em2", first_name="Fay", last_name="First", groups=["Escalation Managers"])
     signed_in(client, escalation_manager)
-    client.get(f"/review/{escalation.pk}/")  # both have the form open
+    assert client.get(f"/review/{escalation.pk}/").status_code == 200  # both have the form open
     decide(escalation, first, "not_accepted", "Handled in the case.")
 
     response = client.post(decision_url(escalation), {"decision": "accepted", "message": "Me too."}, follow=True)
@@ -343,14 +358,16 @@ def test_the_queue_runs_a_fixed_number_of_queries(
     signed_in(client, escalation_manager)
     many_escalations(5, organization, customer, escalation_manager, now=WEDNESDAY_1405)
     with django_assert_max_num_queries(11):  # the process's first page also loads the calendars: 3 queries
-        client.get("/review/?status=any")
+        first = client.get("/review/?status=any")
     with django_assert_max_num_queries(8) as with_five:
-        client.get("/review/?status=any")
+        again = client.get("/review/?status=any")
+    assert (first.status_code, again.status_code) == (200, 200)
     queries_with_five = len(with_five.captured_queries)  # read now: the next request resets the log
     many_escalations(495, organization, customer, escalation_manager, now=WEDNESDAY_1405)
 
     with django_assert_max_num_queries(queries_with_five):
         response = client.get("/review/?status=any&page=2")
+    assert response.status_code == 200
     assert "500</strong> escalations" in response.content.decode()
 
 
@@ -359,7 +376,8 @@ def test_the_escalation_page_runs_a_fixed_number_of_queries(
 ):
     signed_in(client, escalation_manager)
     with django_assert_max_num_queries(25) as with_one:
-        client.get(f"/review/{escalation.pk}/")
+        response = client.get(f"/review/{escalation.pk}/")
+    assert response.status_code == 200
     queries_with_one = len(with_one.captured_queries)
     for n in range(20):
         CaseComment.objects.create(case=escalation.case, author=customer, body=f"Comment {n}")
@@ -375,4 +393,5 @@ def test_the_escalation_page_runs_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(queries_with_one):
         response = client.get(f"/review/{escalation.pk}/")
+    assert response.status_code == 200
     assert "Comment 19" in response.content.decode()

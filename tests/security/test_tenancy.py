@@ -27,6 +27,20 @@ FOREIGN = "INITECH-SECRET"
 MISSING_ID = 987654
 
 
+def page_html(client, url, *args, **kwargs) -> str:
+    """The page at ``url`` as HTML, after checking it answered 200 (an error page has words too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def get_json(client, url, *args, **kwargs):
+    """The JSON at ``url``, after checking it answered 200 (an error has a JSON body too)."""
+    response = client.get(url, *args, **kwargs)
+    assert response.status_code == 200, (url, response.content)
+    return response.json()
+
+
 @pytest.fixture
 def tenants(organization, customer, colleague, outsider, escalation_manager, csm):
     """Acme (customer, colleague) with 3 cases of its own; Initech (outsider) with 30, so that a
@@ -139,8 +153,8 @@ def test_the_inbox_and_its_unread_count_hold_only_the_users_own_notifications(cl
     assert own.exists() and Notification.objects.filter(recipient=outsider).exists()
     client.force_login(customer)
 
-    html = client.get("/inbox/").content.decode()
-    unread_html = client.get("/inbox/?show=unread").content.decode()
+    html = page_html(client, "/inbox/")
+    unread_html = page_html(client, "/inbox/?show=unread")
 
     assert FOREIGN not in html and FOREIGN not in unread_html
     count = own.count()
@@ -151,7 +165,7 @@ def test_the_inbox_and_its_unread_count_hold_only_the_users_own_notifications(cl
 def test_the_case_page_shows_its_own_escalation_history_and_no_staff_only_detail(client, tenants, customer):
     client.force_login(customer)
 
-    html = client.get(f"/cases/{tenants['own'][0].pk}/").content.decode()
+    html = page_html(client, f"/cases/{tenants['own'][0].pk}/")
 
     assert "Escalation history" in html and "Acme summary" in html
     assert FOREIGN not in html
@@ -165,7 +179,7 @@ def test_the_escalate_form_lists_only_this_cases_earlier_decisions(client, tenan
     decide(tenants["own_escalation"], escalation_manager, "not_accepted", "Acme decline")
     client.force_login(customer)
 
-    html = client.get(f"/cases/{case.pk}/escalate/").content.decode()
+    html = page_html(client, f"/cases/{case.pk}/escalate/")
 
     assert "Acme decline" in html
     assert FOREIGN not in html
@@ -174,8 +188,8 @@ def test_the_escalate_form_lists_only_this_cases_earlier_decisions(client, tenan
 def test_the_thread_api_refuses_internal_notes_to_customers(api_as, tenants, customer, escalation_manager):
     case = tenants["own"][0]
 
-    customer_view = api_as(customer).get(f"/api/v1/cases/{case.pk}/comments/").json()
-    staff_view = api_as(escalation_manager).get(f"/api/v1/cases/{case.pk}/comments/").json()
+    customer_view = get_json(api_as(customer), f"/api/v1/cases/{case.pk}/comments/")
+    staff_view = get_json(api_as(escalation_manager), f"/api/v1/cases/{case.pk}/comments/")
 
     assert "Acme internal note" not in str(customer_view)
     assert "Acme internal note" in str(staff_view)
@@ -325,9 +339,10 @@ def test_the_escalate_form_ignores_a_posted_level_and_escalates_one_level(client
     case = tenants["own"][1]
     client.force_login(customer)
 
-    client.post(f"/cases/{case.pk}/escalate/", {"reason": "other", "summary": "Please.", "level": 4,
-                                                "status": "accepted"})
+    response = client.post(f"/cases/{case.pk}/escalate/", {"reason": "other", "summary": "Please.", "level": 4,
+                                                           "status": "accepted"})
 
+    assert response.status_code == 302
     escalation = Escalation.objects.get(case=case)
     assert (escalation.level, escalation.status, escalation.requested_by) == (1, EscalationStatus.PENDING, customer)
 
@@ -410,7 +425,7 @@ def test_a_colleague_reads_and_escalates_a_case_someone_else_opened(client, tena
     # The confirmation goes to whoever escalated; the requester sees it in the case's history.
     assert Notification.objects.filter(kind="escalation_received", recipient=colleague, escalation=escalation).exists()
     client.force_login(customer)
-    assert "Colleague here." in client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Colleague here." in page_html(client, f"/cases/{case.pk}/")
 
 
 # --- Another organization's customer: 404 everywhere, nothing changed -----------------------
@@ -511,7 +526,7 @@ def test_a_customer_in_no_organization_sees_no_cases_and_opens_none(api_as, db, 
     drifter = UserFactory(username="drifter")
     client = api_as(drifter)
 
-    listed = client.get("/api/v1/cases/").json()
+    listed = get_json(client, "/api/v1/cases/")
     opened = client.post("/api/v1/cases/", {"subject": "x", "description": "y"}, format="json")
 
     assert listed["count"] == 0
