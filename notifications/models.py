@@ -54,6 +54,9 @@ class Notification(models.Model):
     # After a failed send: when the scheduled retry is due. The sweep leaves the row to that
     # retry until then, so it cannot cut the backoff short or start a second retry chain.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Handed to the broker again by the sweep: until this time that message stands for the row,
+    # and the sweep does not hand it again, so the broker's queue cannot pile up behind an outage.
+    queued_until = models.DateTimeField(null=True, blank=True)
     # Given up after the last allowed attempt: visible to admins, never swept again.
     failed_at = models.DateTimeField(null=True, blank=True)
 

@@ -132,7 +132,7 @@ def retry_delivery(*, ids) -> list[int]:
     with transaction.atomic():
         reset = list(rows.select_for_update().values_list("id", flat=True))
         Notification.objects.filter(id__in=reset).update(
-            failed_at=None, attempts=0, next_attempt_at=None, claimed_until=None
+            failed_at=None, attempts=0, next_attempt_at=None, claimed_until=None, queued_until=None
         )
         transaction.on_commit(lambda: enqueue_delivery(reset))
     return reset

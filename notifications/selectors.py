@@ -112,7 +112,8 @@ def waiting_ids(ids) -> list[int]:
 
 
 def unsent_ids(*, older_than, now=None, limit=500):
-    """Rows still unsent since before ``older_than`` that no live delivery holds.
+    """Rows still unsent since before ``older_than`` that no live delivery holds, and that the
+    sweep has not handed to the broker within the lease (``queued_until``).
 
     Given-up rows are left for an admin. A row waiting for a retry is left to it until
     that retry is as late as a fresh row would be (``older_than``): taking it sooner would
@@ -122,6 +123,7 @@ def unsent_ids(*, older_than, now=None, limit=500):
     return list(
         Notification.objects.filter(sent_at=None, failed_at=None, created_at__lt=older_than)
         .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+        .filter(Q(queued_until=None) | Q(queued_until__lte=now))
         .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lt=older_than))
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from notifications import delivery, selectors
+from notifications.models import Notification
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -41,8 +42,19 @@ def deliver_notifications(notification_ids):
 
 
 @shared_task(acks_late=True)
-def redeliver_unsent():
-    """Re-enqueue what is still unsent a minute after it was written (broker or SMTP was down)."""
-    older_than = timezone.now() - timedelta(seconds=settings.PORTAL_REDELIVER_AFTER_SECONDS)
-    for notification_id in selectors.unsent_ids(older_than=older_than):
+def redeliver_unsent() -> int:
+    """Re-enqueue what is still unsent a minute after it was written (broker or SMTP was down).
+
+    Each row handed is leased (``queued_until``) so that the next sweeps leave it to the
+    message just published, until the lease runs out (the message may have been lost with
+    the broker). Returns how many rows were handed.
+    """
+    now = timezone.now()
+    older_than = now - timedelta(seconds=settings.PORTAL_REDELIVER_AFTER_SECONDS)
+    handed = []
+    for notification_id in selectors.unsent_ids(older_than=older_than, now=now):
         deliver_notification.delay(notification_id)
+        handed.append(notification_id)
+    lease_until = now + timedelta(seconds=settings.PORTAL_REQUEUE_LEASE_SECONDS)
+    Notification.objects.filter(id__in=handed).update(queued_until=lease_until)
+    return len(handed)

@@ -44,9 +44,13 @@ INSTALLED_APPS = [
     "escalations",
     "notifications",
     "demo",
+    # /healthz, /readyz, /metrics and the heartbeats behind them (ops.heartbeat).
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First, so that the latency histogram includes every other middleware's time.
+    "ops.middleware.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.RequestSizeLimitMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
@@ -268,6 +272,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # (longer than any delivery can take: the task's hard time limit). Tests shorten them.
 PORTAL_SWEEP_SECONDS = env.float("PORTAL_SWEEP_SECONDS", default=60)
 PORTAL_REDELIVER_AFTER_SECONDS = env.float("PORTAL_REDELIVER_AFTER_SECONDS", default=60)
+# A row the sweep hands to the broker is not handed again for this long: a slow or stalled
+# broker holds one message per unsent row, never one more per sweep.
+PORTAL_REQUEUE_LEASE_SECONDS = env.float("PORTAL_REQUEUE_LEASE_SECONDS", default=300)
 # Delivery retries: the n-th failed send waits min(cap, base * 2**(n-1)) s, jittered down to half;
 # after PORTAL_DELIVERY_MAX_ATTEMPTS failures the message is marked failed for an admin to retry.
 # Keep the cap well under the Redis visibility timeout (3600 s): a retry is a broker ETA.
@@ -275,6 +282,15 @@ PORTAL_DELIVERY_RETRY_BASE_SECONDS = env.float("PORTAL_DELIVERY_RETRY_BASE_SECON
 PORTAL_DELIVERY_RETRY_CAP_SECONDS = env.float("PORTAL_DELIVERY_RETRY_CAP_SECONDS", default=600)
 PORTAL_DELIVERY_MAX_ATTEMPTS = env.int("PORTAL_DELIVERY_MAX_ATTEMPTS", default=10)
 PORTAL_CLAIM_LEASE_SECONDS = env.float("PORTAL_CLAIM_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+# Operations (ops/): how often beat runs the heartbeat task, and what /readyz counts as unhealthy.
+# A heartbeat older than three periods fails it, so a dead worker or beat shows within two minutes.
+PORTAL_HEARTBEAT_SECONDS = env.float("PORTAL_HEARTBEAT_SECONDS", default=30)
+PORTAL_HEARTBEAT_STALE_SECONDS = env.float("PORTAL_HEARTBEAT_STALE_SECONDS", default=3 * PORTAL_HEARTBEAT_SECONDS)
+PORTAL_READY_MAX_UNSENT = env.int("PORTAL_READY_MAX_UNSENT", default=1000)
+PORTAL_READY_MAX_UNSENT_AGE_SECONDS = env.float("PORTAL_READY_MAX_UNSENT_AGE_SECONDS", default=600)
+PORTAL_READY_BROKER_TIMEOUT_SECONDS = env.float("PORTAL_READY_BROKER_TIMEOUT_SECONDS", default=1)
+# /metrics: with a token, only requests bearing it; without, only requests from this machine.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CELERY_BEAT_SCHEDULE = {
     "redeliver-unsent-notifications": {
         "task": "notifications.tasks.redeliver_unsent",
@@ -283,6 +299,13 @@ CELERY_BEAT_SCHEDULE = {
     "review-deadline-sweep": {
         "task": "escalations.tasks.sweep_review_deadlines_task",
         "schedule": timedelta(seconds=PORTAL_SWEEP_SECONDS),
+    },
+    # Proves to /readyz that beat schedules and a worker executes (ops.heartbeat). Expires
+    # after one period: a worker back from an outage skips the heartbeats it missed.
+    "ops-heartbeat": {
+        "task": "ops.tasks.heartbeat",
+        "schedule": timedelta(seconds=PORTAL_HEARTBEAT_SECONDS),
+        "options": {"expires": PORTAL_HEARTBEAT_SECONDS},
     },
 }
 CELERY_TIMEZONE = "UTC"
@@ -356,6 +379,8 @@ if not DEBUG:
     # The TLS-terminating proxy says the request came over HTTPS (it must set or strip
     # X-Forwarded-Proto); otherwise the redirect would loop.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Probes and scrapers call the process directly over HTTP; a redirect to HTTPS would fail them.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,8 @@ from django.urls import include, path
 import portal.converters  # noqa: F401  (registers <id:...>: ids a 64-bit integer holds)
 
 urlpatterns = [
+    # /healthz, /readyz, /metrics: first, so no other route can shadow them.
+    path("", include("ops.urls")),
     path("", include("escalations.case_urls")),
     path("inbox/", include("notifications.urls")),
     path("review/", include("escalations.urls")),
