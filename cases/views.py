@@ -49,7 +49,7 @@ def case_create(request):
         else:
             messages.success(request, f"Case #{case.pk} is open. Support will reply here.")
             return redirect(case)
-    return render(request, "cases/case_create.html", {"form": form})
+    return render(request, "cases/case_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -203,7 +203,7 @@ def test_every_demo_user_can_sign_in(client):
         response = client.post("/login/", {"username": username, "password": PASSWORD})
         assert response.status_code == 302, username
         assert "_auth_user_id" in client.session, username
-        client.post("/logout/")
+        assert client.post("/logout/").status_code == 302, username
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
     assert not get_user_model().objects.filter(username__in=USERNAMES, is_staff=True).exclude(pk=admin.pk).exists()

@@ -82,7 +82,7 @@ def test_an_empty_new_case_form_explains_what_is_missing(browser):
     response = browser.post("/cases/new/", {"subject": "", "description": "", "severity": "3",
                                             "customer_priority": "normal"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This field is required." in response.content.decode()
 
 

@@ -199,7 +199,9 @@ def test_admins_filter_messages_by_delivery_and_retry_the_failed_ones(
     changelist = reverse("admin:notifications_notification_changelist")
 
     def listed(delivery):
-        return set(admin_client.get(changelist, {"delivery": delivery}).context["cl"].result_list)
+        response = admin_client.get(changelist, {"delivery": delivery})
+        assert response.status_code == 200, delivery
+        return set(response.context["cl"].result_list)
 
     assert (listed("sent"), listed("waiting"), listed("failed")) == ({sent}, set(), {row})
     published = []
@@ -210,6 +212,7 @@ def test_admins_filter_messages_by_delivery_and_retry_the_failed_ones(
             changelist, {"action": "retry_delivery", "_selected_action": [row.id, sent.id]}, follow=True
         )
 
+    assert response.status_code == 200
     assert "1 message(s) handed to the worker again." in response.content.decode()
     row.refresh_from_db()
     assert (row.failed_at, row.attempts, row.next_attempt_at) == (None, 0, None)

@@ -114,9 +114,11 @@ def csrf_token(client):
     # Any page with a form sets the CSRF cookie: the sign-in form, or the sign-out button
     # on every page of a signed-in user (who is redirected away from the sign-in form).
     for url in ("/login/", "/"):
-        client.get(url)
+        response = client.get(url)
         if django_settings.CSRF_COOKIE_NAME in client.cookies:
+            assert response.status_code == 200, f"{url}: {response.status_code}"
             return client.cookies[django_settings.CSRF_COOKIE_NAME].value
+        assert response.status_code == 302, f"{url}: {response.status_code}"  # signed in: sent away from the form
     raise AssertionError("no page set the CSRF cookie")
 
 
@@ -183,7 +185,9 @@ def test_every_post_form_in_the_pages_carries_a_csrf_token(world, customer, esca
     for user, urls in pages.items():
         client = strict_client_for(user)
         for url in urls:
-            html = client.get(url.format(**world["ids"])).text
+            response = client.get(url.format(**world["ids"]))
+            assert response.status_code == 200, f"{url}: {response.status_code}"
+            html = response.text
             for form in re.finditer(r"<form\b[^>]*>(.*?)</form>", html, re.S | re.I):
                 if 'method="post"' in form.group(0)[:200]:
                     forms += 1
@@ -276,9 +280,12 @@ def test_the_api_docs_script_is_served_as_javascript_not_inline(customer):
     client = Client()
     client.force_login(customer)
 
-    page = client.get("/api/v1/docs/").text
+    docs = client.get("/api/v1/docs/")
+    page = docs.text
     script = client.get("/api/v1/docs/?script=")
 
+    assert docs.status_code == 200
+    assert script.status_code == 200
     assert re.search(r'<script src="/api/v1/docs/\?script="></script>', page)
     assert not re.search(r"<script>", page)
     assert "<style" not in page
@@ -306,10 +313,11 @@ def test_the_sign_in_cookies_are_http_only_and_same_site_lax(customer):
 def test_with_secure_cookies_on_they_are_marked_secure(settings, customer):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     client = Client()
-    client.get("/login/", secure=True)
+    assert client.get("/login/", secure=True).status_code == 200
 
     response = client.post("/login/", {"username": customer.username, "password": PASSWORD}, secure=True)
 
+    assert response.status_code == 302
     assert response.cookies[django_settings.SESSION_COOKIE_NAME]["secure"] is True
     assert client.cookies[django_settings.CSRF_COOKIE_NAME]["secure"] is True
 

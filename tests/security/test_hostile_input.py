@@ -241,7 +241,10 @@ def test_a_name_that_reads_as_a_spreadsheet_formula_is_exported_as_text(client, 
     decide(escalation, escalation_manager, "accepted", "On it.")
     client.force_login(escalation_manager)
 
-    text = client.get("/review/report/export.csv").content.decode()
+    response = client.get("/review/report/export.csv")
+
+    assert response.status_code == 200
+    text = response.content.decode()
 
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'" + formula in cells
@@ -254,7 +257,10 @@ def test_the_case_history_export_writes_formulas_as_text(client, make_case, cust
     decide(escalate(case, customer, "other", formula), escalation_manager, "not_accepted", formula)
     client.force_login(escalation_manager)
 
-    text = client.get(reverse("escalations:case_history", args=[case.pk])).content.decode()
+    response = client.get(reverse("escalations:case_history", args=[case.pk]))
+
+    assert response.status_code == 200
+    text = response.content.decode()
 
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'" + formula in cells
@@ -362,18 +368,18 @@ def test_forms_shown_again_with_errors_escape_what_was_typed(client, make_case, 
     client.force_login(customer)
     before = (Case.objects.count(), CaseComment.objects.count(), Escalation.objects.count())
 
-    forms = [
+    forms = [  # (the status the refused form comes back with, the response)
         # A two-line subject is refused; the description comes back in its textarea.
-        client.post("/cases/new/", {"subject": "Two\nlines", "description": payload, "severity": 3,
-                                    "customer_priority": "normal"}),
-        client.post(f"/cases/{case.pk}/escalate/", {"reason": "", "summary": payload}),
-        client.post(f"/cases/{case.pk}/comments/", {"body": payload + "x" * 20001}),
+        (400, client.post("/cases/new/", {"subject": "Two\nlines", "description": payload, "severity": 3,
+                                          "customer_priority": "normal"})),
+        (400, client.post(f"/cases/{case.pk}/escalate/", {"reason": "", "summary": payload})),
+        (400, client.post(f"/cases/{case.pk}/comments/", {"body": payload + "x" * 20001})),
     ]
     client.force_login(escalation_manager)
-    forms.append(client.post(f"/review/{escalation.pk}/decision/", {"decision": "", "message": payload}))
+    forms.append((400, client.post(f"/review/{escalation.pk}/decision/", {"decision": "", "message": payload})))
 
-    for response in forms:
-        assert response.status_code in (200, 400)
+    for status, response in forms:
+        assert response.status_code == status, f"{response.request['PATH_INFO']}: {response.status_code}"
         html = response.content.decode()
         assert "errorlist" in html
         assert_only_escaped(html, {"typed": payload}, ("typed",), response.request["PATH_INFO"])
@@ -405,7 +411,7 @@ def test_a_case_subject_with_a_line_break_is_a_form_error(client, customer, orga
     response = client.post("/cases/new/", {"subject": f"Printer down{line_break}Bcc: attacker@evil.example",
                                            "description": "d", "severity": 3, "customer_priority": "normal"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "single line" in response.content.decode()
     assert not Case.objects.exists()
 
@@ -425,8 +431,10 @@ def test_names_with_line_breaks_cannot_inject_email_headers(
     customer.save()
     Organization.objects.filter(pk=organization.pk).update(name="Acme\r\nBcc: attacker@evil.example")
     case = make_case(created_at=timezone.now() - timedelta(days=3))
-    api_as(customer).post(f"/api/v1/cases/{case.pk}/escalations/", {"reason": "other", "summary": "Hi."},
-                          format="json")
+    response = api_as(customer).post(f"/api/v1/cases/{case.pk}/escalations/", {"reason": "other", "summary": "Hi."},
+                                     format="json")
+
+    assert response.status_code == 201, response.content
     for notification in Notification.objects.all():
         assert "\n" not in notification.subject and "\r" not in notification.subject
 
@@ -499,7 +507,7 @@ def test_a_form_with_too_many_fields_is_a_400_not_a_500(customer, make_case, url
     if url != "/login/":
         client.force_login(customer)
     # As a browser would post it: with the CSRF cookie of a page it was shown, and its token.
-    client.get("/login/" if url == "/login/" else "/cases/new/")
+    assert client.get("/login/" if url == "/login/" else "/cases/new/").status_code == 200
     token = client.cookies["csrftoken"].value if csrf_checks else ""
     fields = {f"field{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
     before = (Case.objects.count(), CaseComment.objects.count(), Escalation.objects.count())
@@ -553,10 +561,13 @@ def test_unicode_is_stored_and_shown_as_written(api_as, client, customer, organi
 
     assert (case["subject"], comment["body"], escalation["summary"]) == (text, text, text)
     client.force_login(customer)
-    html = client.get(f"/cases/{case['id']}/").content.decode()
-    assert html.count(escape(text)) >= 4  # subject, description, comment, summary
+    page = client.get(f"/cases/{case['id']}/")
+    assert page.status_code == 200
+    assert page.content.decode().count(escape(text)) >= 4  # subject, description, comment, summary
     client.force_login(escalation_manager)
-    assert escape(text) in client.get(f"/review/{escalation['id']}/").content.decode()
+    review = client.get(f"/review/{escalation['id']}/")
+    assert review.status_code == 200
+    assert escape(text) in review.content.decode()
 
 
 BAD_CHARACTERS = {"nul": "\\u0000", "lone-high-surrogate": "\\ud800", "lone-low-surrogate": "\\udfff"}

@@ -93,7 +93,7 @@ def test_the_lock_lifts_15_minutes_after_it_started_even_if_tried_meanwhile(clie
 def test_signing_in_resets_the_count_of_failures(client, customer):
     fail(client, customer.username, 4)
     assert sign_in(client, customer.username, PASSWORD).status_code == 302
-    client.post("/logout/")
+    assert client.post("/logout/").status_code == 302
 
     assert fail(client, customer.username, 4) == [200] * 4
     assert sign_in(client, customer.username, PASSWORD).status_code == 302
@@ -105,20 +105,23 @@ def test_behind_a_trusted_proxy_the_client_address_counts_not_the_proxys(setting
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     attacker, victim = Client(), Client()
     # The attacker varies a forged X-Forwarded-For; the proxy appends the address it really saw.
-    for forged in range(5):
+    attempts = [
         sign_in(
             attacker,
             customer.username,
             "wrong-password",
             **proxy,
             headers={"X-Forwarded-For": f"192.0.2.{forged}, {ATTACKER}"},
-        )
+        ).status_code
+        for forged in range(5)
+    ]
 
     attacker_again = sign_in(
         attacker, customer.username, PASSWORD, **proxy, headers={"X-Forwarded-For": f"192.0.2.99, {ATTACKER}"}
     )
     victim_response = sign_in(victim, customer.username, PASSWORD, **proxy, headers={"X-Forwarded-For": VICTIM})
 
+    assert attempts == [200] * 4 + [429]  # one address, whatever it forged: the fifth failure locks it
     assert is_locked_out_page(attacker_again)
     assert victim_response.status_code == 302
 
@@ -149,10 +152,10 @@ def test_the_session_key_changes_at_sign_in(customer):
 
 def test_signing_out_ends_the_session_on_the_server(customer):
     browser = Client()
-    sign_in(browser, customer.username, PASSWORD)
+    assert sign_in(browser, customer.username, PASSWORD).status_code == 302
     key = browser.cookies[django_settings.SESSION_COOKIE_NAME].value
 
-    browser.post("/logout/")
+    assert browser.post("/logout/").status_code == 302
 
     replay = Client()
     replay.cookies[django_settings.SESSION_COOKIE_NAME] = key
@@ -180,15 +183,17 @@ def test_a_password_change_ends_the_users_other_sessions_and_keeps_this_one(cust
     assert is_signed_in(laptop)
     assert laptop.cookies[django_settings.SESSION_COOKIE_NAME].value != key_before
     assert not is_signed_in(phone)
-    assert phone.get("/").headers["Location"].startswith("/login/")
+    bounced = phone.get("/")
+    assert bounced.status_code == 302
+    assert bounced.headers["Location"].startswith("/login/")
     assert sign_in(Client(), customer.username, PASSWORD).status_code == 200  # the old password is refused
     assert sign_in(Client(), customer.username, NEW_PASSWORD).status_code == 302
 
 
 def test_a_wrong_current_password_changes_nothing(customer):
     laptop, phone = Client(), Client()
-    sign_in(laptop, customer.username, PASSWORD)
-    sign_in(phone, customer.username, PASSWORD)
+    assert sign_in(laptop, customer.username, PASSWORD).status_code == 302
+    assert sign_in(phone, customer.username, PASSWORD).status_code == 302
 
     response = change_password(laptop, old="not-my-password")
 
@@ -210,10 +215,11 @@ def test_the_password_pages_need_a_signed_in_user(client, path):
 def test_the_header_links_to_the_password_change_page(client, customer):
     client.force_login(customer)
 
-    page = client.get("/").text
+    page = client.get("/")
     form = client.get("/account/password/")
 
-    assert '<a href="/account/password/"' in page
+    assert page.status_code == 200
+    assert '<a href="/account/password/"' in page.text
     assert form.status_code == 200
     assert "Change your password" in form.text
     assert 'autocomplete="current-password"' in form.text

@@ -249,7 +249,7 @@ def test_the_new_case_form_refuses_another_organization_for_a_member_of_several(
                                            "description": "For Initech.", "severity": 3,
                                            "customer_priority": "normal"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert Case.objects.count() == before
 
