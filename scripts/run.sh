@@ -25,6 +25,33 @@ if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   export DJANGO_SECRET_KEY
 fi
 
+# The broker. With none configured: an embedded Redis on a socket under var/, kept by
+# supervisord with an append-only file, when the machine has redis-server (Debian's
+# redis-server package); else kombu's file broker under var/broker (no server at all).
+# Redis hands a burst to the worker at once; the file broker moves about a message a
+# second under load, and races on a half-written file (issue 11).
+mkdir -p "$PORTAL_VAR_DIR/supervisord.d"
+rm -f "$PORTAL_VAR_DIR"/supervisord.d/*.conf
+if [ -z "${CELERY_BROKER_URL:-}" ] && command -v redis-server >/dev/null 2>&1; then
+  export PORTAL_REDIS_SOCKET="$PORTAL_VAR_DIR/redis.sock"
+  cat >"$PORTAL_VAR_DIR/supervisord.d/redis.conf" <<EOF
+[program:redis]
+command=$(command -v redis-server) --port 0 --unixsocket %(ENV_PORTAL_REDIS_SOCKET)s --unixsocketperm 700 --dir %(ENV_PORTAL_VAR_DIR)s --appendonly yes --appendfsync everysec --save ""
+priority=1
+autorestart=true
+startsecs=1
+startretries=1000
+stopsignal=TERM
+stopwaitsecs=5
+redirect_stderr=true
+stdout_logfile=%(ENV_PORTAL_VAR_DIR)s/log/redis.log
+EOF
+  export CELERY_BROKER_URL="redis+socket://$PORTAL_REDIS_SOCKET"
+  broker="Redis on $PORTAL_REDIS_SOCKET"
+else
+  broker="${CELERY_BROKER_URL:-the file broker in $PORTAL_VAR_DIR/broker}"
+fi
+
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py load_demo --force
@@ -32,7 +59,7 @@ $PY manage.py load_demo --force
 echo
 echo "Case Portal: $PORTAL_BASE_URL  (sign in as customer / demo-pass-2026)"
 echo "Logs: $PORTAL_VAR_DIR/log/ (web, worker, beat). Emails: ${EMAIL_FILE_PATH:-$PORTAL_VAR_DIR/mail}/."
-echo "Stop with Ctrl+C."
+echo "Broker: $broker. Stop with Ctrl+C."
 echo
 # exec: supervisord takes this process's place, so the signal make or a terminal sends it
 # reaches the one that stops the others.
