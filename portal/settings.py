@@ -221,9 +221,15 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Case Portal <support@caseportal.invalid>")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# Celery: Redis in production and CI; with no broker configured, kombu's filesystem
-# transport under var/ so that a real worker and beat run with no server installed.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
+# Celery: Redis in production and CI. With no broker configured: the Redis that `make run`
+# keeps on a socket under var/ while it runs (so that a manage.py command beside it
+# publishes where its worker listens), else kombu's filesystem transport under var/ so that
+# a real worker and beat run with no server installed.
+_EMBEDDED_REDIS = VAR_DIR / "redis.sock"
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL",
+    default=f"redis+socket://{_EMBEDDED_REDIS}" if _EMBEDDED_REDIS.exists() else "filesystem://localhost//",
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
