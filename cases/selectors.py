@@ -26,8 +26,9 @@ def visible_cases(user) -> QuerySet[Case]:
     cases = cases_to_show()
     if is_escalation_staff(user):
         return cases
-    managed = Organization.objects.filter(csm=user.pk).values("pk")
-    return cases.filter(Q(organization__members=user) | Q(organization__in=managed)).distinct()
+    # One subquery, no join: a join on the members would repeat a managed case per member.
+    readable = Organization.objects.filter(Q(members=user.pk) | Q(csm=user.pk)).values("pk")
+    return cases.filter(organization__in=readable)
 
 
 def with_membership(cases: QuerySet[Case], user) -> QuerySet[Case]:

@@ -93,6 +93,16 @@ def may_release(status: str, *, has_assignee: bool) -> bool:
     return has_assignee and status != EscalationStatus.RESOLVED
 
 
+def claim_and_release(*, status: str, superseded: bool, is_staff: bool, assignee_id, user_id) -> tuple[bool, bool]:
+    """(may claim, may release): staff claim a review still to do, or take over a colleague's
+    claim on it; they release their own claim until the escalation is resolved."""
+    can_claim = is_staff and may_take_on(status, superseded=superseded) and assignee_id != user_id
+    can_release = is_staff and assignee_id is not None and assignee_id == user_id and may_release(
+        status, has_assignee=True
+    )
+    return can_claim, can_release
+
+
 @dataclass(frozen=True)
 class NextSteps:
     """What one person may do next on one escalation; the pages show only these."""
@@ -120,14 +130,17 @@ def next_steps(
 
     Only the level's responder decides, files the root cause analysis (after the decision,
     at a level that requires one) and resolves (an accepted escalation, its RCA filed where
-    required: ``resolve_needs_rca`` says the button waits for it). Staff claim a review
-    still to do, and release one that someone holds.
+    required: ``resolve_needs_rca`` says the button waits for it). Claiming and releasing:
+    ``claim_and_release``.
     """
+    can_claim, can_release = claim_and_release(
+        status=status, superseded=superseded, is_staff=is_staff, assignee_id=assignee_id, user_id=user_id
+    )
     return NextSteps(
         can_decide=is_responder and is_open_for_review(status, superseded=superseded),
         can_file_rca=is_responder and requires_rca and not has_rca and rca_may_follow(status),
         can_resolve=is_responder and status == EscalationStatus.ACCEPTED,
         resolve_needs_rca=requires_rca and not has_rca,
-        can_claim=is_staff and may_take_on(status, superseded=superseded) and assignee_id != user_id,
-        can_release=is_staff and may_release(status, has_assignee=assignee_id is not None),
+        can_claim=can_claim,
+        can_release=can_release,
     )

@@ -72,12 +72,12 @@ def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: date
     """
     superseded = escalation.superseded_at is not None
     escalation.is_pending = policy.is_open_for_review(escalation.status, superseded=superseded)
-    escalation.can_claim = policy.may_take_on(escalation.status, superseded=superseded) and (
-        escalation.assignee_id != user.pk
-    )
-    # The button releases one's own claim; a colleague's is taken over while the review is to do.
-    escalation.can_release = escalation.assignee_id == user.pk and policy.may_release(
-        escalation.status, has_assignee=True
+    escalation.can_claim, escalation.can_release = policy.claim_and_release(
+        status=escalation.status,
+        superseded=superseded,
+        is_staff=True,  # staff_required
+        assignee_id=escalation.assignee_id,
+        user_id=user.pk,
     )
     # "Time constraint (certificate expiring, ...)": the list shows the words before the example.
     escalation.reason_short = escalation.get_reason_display().split(" (")[0]
@@ -167,12 +167,13 @@ def detail_context(request, escalation_id, *, decision_form=None, rca_form=None)
         rca = escalation.rca
     except RootCauseAnalysis.DoesNotExist:
         rca = None
+    requires_rca = bool(level and level.requires_rca)
     steps = policy.next_steps(
         status=escalation.status,
         superseded=escalation.superseded_at is not None,
         is_responder=is_responder,
         is_staff=True,  # staff_required
-        requires_rca=bool(level and level.requires_rca),
+        requires_rca=requires_rca,
         has_rca=rca is not None,
         assignee_id=escalation.assignee_id,
         user_id=request.user.pk,
@@ -191,7 +192,7 @@ def detail_context(request, escalation_id, *, decision_form=None, rca_form=None)
         "notifications": sent.get(escalation.pk, []),
         "changes": audit.escalation_history(escalation),
         "rca": rca,
-        "requires_rca": bool(level and level.requires_rca),
+        "requires_rca": requires_rca,
         "is_responder": is_responder,
         "who_decides": _who_decides(level, escalation),
         "responders": roles.responder_users(responder, case)[:10],
