@@ -13,6 +13,10 @@ class NotificationKind(models.TextChoices):
     REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
     REVIEW_OVERDUE = "review_overdue", "Review overdue"
     OUTAGE_ALERT = "outage_alert", "Outage alert"
+    CASE_REPLY = "case_reply", "Reply on your case"
+    CUSTOMER_REPLY = "customer_reply", "Customer reply on an escalated case"
+    ESCALATION_RESOLVED = "escalation_resolved", "Escalation resolved"
+    RCA_FILED = "rca_filed", "Root cause analysis filed"
 
 
 class Notification(models.Model):
