@@ -45,12 +45,19 @@ def deliver_notifications(notification_ids):
 def redeliver_unsent() -> int:
     """Re-enqueue what is still unsent a minute after it was written (broker or SMTP was down).
 
+    Returns how many rows were handed (``hand_unsent``).
+    """
+    now = timezone.now()
+    return hand_unsent(older_than=now - timedelta(seconds=settings.PORTAL_REDELIVER_AFTER_SECONDS), now=now)
+
+
+def hand_unsent(*, older_than, now) -> int:
+    """Publish one delivery task per row unsent since before ``older_than`` (``selectors.unsent_ids``).
+
     Each row handed is leased (``queued_until``) so that the next sweeps leave it to the
     message just published, until the lease runs out (the message may have been lost with
     the broker). Returns how many rows were handed.
     """
-    now = timezone.now()
-    older_than = now - timedelta(seconds=settings.PORTAL_REDELIVER_AFTER_SECONDS)
     handed = []
     for notification_id in selectors.unsent_ids(older_than=older_than, now=now):
         deliver_notification.delay(notification_id)

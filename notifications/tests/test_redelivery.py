@@ -75,3 +75,22 @@ def test_an_admins_retry_hands_the_row_at_once_whatever_its_lease(
 
     unsent.refresh_from_db()
     assert unsent.queued_until is None
+
+
+def test_a_worker_connecting_to_the_broker_hands_fresh_unsent_rows_at_once(case, customer, published):
+    """The consumer step: after a restart or a reconnection, rows need not wait for the sweep's minute."""
+    from notifications.worker import HandUnsentOnConnect
+    from portal.celery import app
+
+    [fresh] = notify(recipients=[customer], kind="outage_alert", context={"case": case}, case=case,
+                     event="fresh-1", now=timezone.now())  # fmt: skip
+    claimed = notify(recipients=[customer], kind="outage_alert", context={"case": case}, case=case,
+                     event="fresh-2", now=timezone.now())  # fmt: skip
+    Notification.objects.filter(id__in=claimed).update(claimed_until=timezone.now() + timedelta(minutes=2))
+
+    assert redeliver_unsent() == 0  # the minute sweep leaves a fresh row to its own message
+    assert HandUnsentOnConnect in app.steps["consumer"]
+    HandUnsentOnConnect(parent=None).start(consumer=None)
+    HandUnsentOnConnect(parent=None).start(consumer=None)  # a second reconnection: the lease holds
+
+    assert published == [fresh]  # a live delivery's claim is left to it

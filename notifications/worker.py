@@ -1,0 +1,36 @@
+"""What a Celery worker does each time it connects to the broker: hand over what waits.
+
+A worker that comes up after being killed, or that reconnects after the broker went away,
+finds rows whose messages never reached the broker (published while it was down), were lost
+with it (a broker that keeps nothing on disk), or sit unacknowledged under a dead worker's
+name until the visibility timeout (an hour). Without this step they wait for the minute
+sweep's age and lease; with it they are handed over within seconds of the reconnection.
+
+A row whose message is still queued gets a second one, once per reconnection: delivery's
+claim makes that harmless, and the lease keeps a sweep from handing it a third time.
+"""
+
+import logging
+
+from celery import bootsteps
+from django.utils import timezone
+
+from notifications.tasks import hand_unsent
+
+logger = logging.getLogger(__name__)
+
+
+class HandUnsentOnConnect(bootsteps.StartStopStep):
+    """A consumer step: Celery calls ``start`` on the first connection and after every reconnection."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, consumer):
+        now = timezone.now()
+        try:
+            handed = hand_unsent(older_than=now, now=now)
+        except Exception:  # noqa: BLE001 - a database or broker fault must not stop the consumer
+            logger.exception("Could not hand unsent notifications on connecting; the sweep will")
+            return
+        if handed:
+            logger.info("Connected to the broker: handed %d unsent notifications to the queue", handed)
