@@ -5,7 +5,10 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN python manage.py collectstatic --noinput -v0
-RUN useradd --create-home portal
+RUN useradd --create-home portal && mkdir -p /var/lib/portal /var/mail/portal \
+    && chown portal /var/lib/portal /var/mail/portal
 USER portal
+ENV PORTAL_VAR_DIR=/var/lib/portal PORTAL_BIND=0.0.0.0:8000
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# One of scripts/serve's processes: web (the default), worker or beat (docker-compose.yml).
+CMD ["scripts/serve", "web"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 
+from portal import observability
 from portal.startup import INSECURE_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -388,10 +389,16 @@ if not DEBUG:
     # Probes and scrapers call the process directly over HTTP; a redirect to HTTPS would fail them.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs on the console: text lines, or JSON lines with LOG_FORMAT=json (portal/observability.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = observability.logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# The worker and beat log through the same configuration instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
+# Errors to Sentry when a DSN is given (the sentry-sdk is installed either way).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    observability.sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

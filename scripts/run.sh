@@ -9,9 +9,8 @@ export PORT=${PORT:-8000}
 export PORTAL_VAR_DIR=${PORTAL_VAR_DIR:-$PWD/var}
 export PORTAL_BASE_URL=${PORTAL_BASE_URL:-http://127.0.0.1:$PORT}
 export DJANGO_DEBUG=${DJANGO_DEBUG:-false}
-# 8 threads: with 4, a burst of 50 outage pages took a median of 17-19 s to mail (3 runs);
-# with 8, 0.45-0.71 s (3 runs). Why 4 threads stall on Redis is not yet found (issue 11).
-export PORTAL_WORKER_CONCURRENCY=${PORTAL_WORKER_CONCURRENCY:-8}
+# Two gunicorn workers: /metrics reports both from one folder of counters (scripts/serve web).
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PORTAL_VAR_DIR/prometheus}
 # Plain HTTP on 127.0.0.1: cookies without the Secure flag, no redirect to HTTPS.
 export DJANGO_SECURE_COOKIES=${DJANGO_SECURE_COOKIES:-false}
 PY=.venv/bin/python

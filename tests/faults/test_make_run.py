@@ -13,18 +13,25 @@ processes to kill: killing the worker's one process is that fault and the harder
 """
 
 import fcntl
+import json
 import os
 import re
 import signal
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 
 from tests.faults.make_run import PATHS, ROOT, MakeRun, answers, wait_for
 
 STOP_SECONDS = 10
+# The request count of GET /healthz in one scrape, in each series (one per status code).
+HEALTHZ_COUNT = (
+    r"^portal_http_request_duration_seconds_count"
+    r'\{[^}]*method="GET"[^}]*view="(?:ops:)?healthz"[^}]*\} (\S+)'
+)
 PAGED_WITHIN_SECONDS = 10
 
 pytestmark = pytest.mark.faults
@@ -79,6 +86,14 @@ def test_a_killed_worker_is_back_the_web_stays_up_and_sigterm_to_make_leaves_not
         assert (make_run.var / "redis.sock").is_socket()
     else:
         assert f"Broker: {make_run.redis.url}" in make_run.log()
+    # Two gunicorn workers, one /metrics: whichever answers counts every request (multiprocess mode).
+    for _ in range(20):
+        assert answers(make_run.url + "/healthz") == 200
+    scrapes = [urllib.request.urlopen(make_run.url + "/metrics", timeout=5).read().decode() for _ in range(4)]  # noqa: S310
+    for scrape in scrapes:
+        healthz_count = sum(float(count) for count in re.findall(HEALTHZ_COUNT + '$', scrape, re.M))
+        assert healthz_count >= 20, scrape[-3000:]
+        assert re.search(r"^portal_outbox_backlog \S+$", scrape, re.M), scrape[-3000:]
     first_worker = make_run.pid_of("worker")
     assert first_worker, make_run.processes()
 
@@ -110,6 +125,13 @@ def test_a_killed_worker_is_back_the_web_stays_up_and_sigterm_to_make_leaves_not
     stopped_in = make_run.stop_within(lambda: sigterm_to_make(make_run))
 
     assert stopped_in <= STOP_SECONDS
+    if make_run.path == "redis-postgres":
+        for program in ("web", "worker", "beat"):  # LOG_FORMAT=json: every line a JSON object ...
+            text = (make_run.var / "log" / f"{program}.log").read_text()
+            # ... but Celery's "worker: Warm shutdown" notice, which it writes straight to the
+            # stderr file descriptor from its signal handler, past any logging configuration.
+            lines = re.sub(r"^(worker: \w+ shutdown \(MainProcess\))?\n", "", text, flags=re.M).splitlines()
+            assert lines and all(json.loads(line)["level"] for line in lines), (program, lines[:5])
     figures(
         f"{make_run.path}: worker back {back_in:.1f} s after SIGKILL ({len(web_answers)} web answers, all 200); "
         f"manager mailed {mailed_in:.1f} s after the escalation; SIGTERM to make: all stopped in {stopped_in:.1f} s"
