@@ -5,7 +5,8 @@ import logging.config
 import os
 
 from celery import Celery
-from celery.signals import beat_init, celeryd_init, worker_init
+from celery.concurrency.thread import TaskPool as ThreadsPool
+from celery.signals import beat_init, celeryd_init, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -36,3 +37,19 @@ def log_as_configured_from_the_start(**kwargs):
 
     logging.config.dictConfig(settings.LOGGING)
     logging.captureWarnings(True)
+
+
+# How long, at most, a finished task's acknowledgement waits for the worker's event loop.
+EVENT_LOOP_TICK_SECONDS = 0.05
+
+
+@worker_ready.connect
+def wake_the_event_loop_often(sender, **kwargs):
+    """celery#6941: with the threads pool, a task acknowledged in its thread does not wake the
+    worker's event loop. With every prefetch slot taken, the loop then sleeps until the next
+    network event before it asks Redis for more: a burst of outage pages on 4 threads took
+    17-19 s (median of 3 runs) instead of half a second. A timer that fires every 50 ms bounds
+    that sleep (the workaround given in the issue).
+    """
+    if isinstance(sender.pool, ThreadsPool):
+        sender.timer.call_repeatedly(EVENT_LOOP_TICK_SECONDS, lambda: None)

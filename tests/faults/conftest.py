@@ -20,6 +20,7 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "faults: breaks a real service (PostgreSQL, Redis, SMTP) or races real requests"
     )
+    config.addinivalue_line("markers", "make_run_env(**variables): added to the environment of `make run`")
 
 
 @pytest.fixture

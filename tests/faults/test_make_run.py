@@ -47,7 +47,9 @@ def installed():
 
 @pytest.fixture(params=PATHS)
 def make_run(request, tmp_path, installed):
-    run = MakeRun(tmp_path, request.param)
+    """`make run` on one path; a test marked ``make_run_env(NAME=value)`` adds to its environment."""
+    marker = request.node.get_closest_marker("make_run_env")
+    run = MakeRun(tmp_path, request.param, **(marker.kwargs if marker else {}))
     try:
         yield run.start()
     finally:
@@ -149,14 +151,18 @@ print("created", flush=True)
 for case in cases:
     case_update(case=case, user=customer, severity=Severity.OUTAGE)
     print(case.pk, time.time(), flush=True)
-    time.sleep(0.05)
+    time.sleep(PACE)
 """
 
 
 class Burst:
-    """50 Severity 1 raises in a `manage.py shell` of their own, read as they happen."""
+    """50 Severity 1 raises in a `manage.py shell` of their own, read as they happen.
 
-    def __init__(self, run: MakeRun):
+    ``pace``: seconds between two raises; 0 (the default) raises them back to back.
+    """
+
+    def __init__(self, run: MakeRun, pace: float = 0):
+        self.pace = pace
         self.run = run
         self.on_call = re.findall(r"^on-call: (\S+)$", run.manage(
             "shell", "-c", "from cases.people import ON_CALL, group_members\n"
@@ -167,7 +173,8 @@ class Burst:
         self.output: list[str] = []
 
     def start(self):
-        self.process = self.run.manage_in_background("shell", "-c", RAISE_FIFTY_TO_SEVERITY_1)
+        script = f"PACE = {self.pace!r}\n" + RAISE_FIFTY_TO_SEVERITY_1
+        self.process = self.run.manage_in_background("shell", "-c", script)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         return self
@@ -213,6 +220,9 @@ class Burst:
         )
 
 
+# Half the default threads, so that the worker's prefetch window fills during the burst: then
+# the stall of celery#6941 (portal/celery.py) would show, as it did (pages 11-19 s late).
+@pytest.mark.make_run_env(PORTAL_WORKER_CONCURRENCY="4")
 def test_a_burst_of_50_outages_pages_on_call_for_each_within_10_seconds_exactly_once(make_run, figures):
     burst = Burst(make_run).start()
     burst.finish()
@@ -247,7 +257,7 @@ def kill_the_broker(run: MakeRun) -> float:
 
 @pytest.mark.parametrize("victim", ["broker", "worker"])
 def test_a_broker_or_worker_killed_mid_burst_delays_pages_but_never_loses_or_repeats_one(make_run, victim, figures):
-    burst = Burst(make_run).start()
+    burst = Burst(make_run, pace=0.05).start()  # slow enough for the kill to land mid-burst
     wait_for(lambda: len(burst.raised) >= 20 or burst.process.poll() is not None, 120, "20 raises")
     assert len(burst.raised) >= 20, "".join(burst.output[-40:])
     if victim == "broker":
