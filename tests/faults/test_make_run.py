@@ -20,6 +20,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -278,3 +279,43 @@ def test_a_broker_or_worker_killed_mid_burst_delays_pages_but_never_loses_or_rep
     # A worker killed in the few milliseconds between claiming a row and recording it sent
     # leaves that row to its claim lease (PORTAL_CLAIM_LEASE_SECONDS) and the next sweep:
     # such a page is late by minutes, still sent once, so only "once" is asserted for it.
+
+
+def readyz(run: MakeRun) -> tuple[int | None, dict]:
+    try:
+        with urllib.request.urlopen(run.url + "/readyz", timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def supervisorctl(run: MakeRun, *args) -> str:
+    return subprocess.run(  # noqa: S603
+        [str(ROOT / ".venv/bin/supervisorctl"), "-c", str(ROOT / "supervisord.conf"), *args],
+        env=run.env, capture_output=True, text=True, timeout=30,
+    ).stdout  # fmt: skip
+
+
+# Heartbeats every 2 s (stale after 6 s) instead of 30 s (90 s): the same mechanism, sooner.
+@pytest.mark.make_run_env(PORTAL_HEARTBEAT_SECONDS="2")
+@pytest.mark.parametrize("make_run", ["embedded"], indirect=True)
+@pytest.mark.parametrize("program", ["worker", "beat"])
+def test_readyz_turns_unhealthy_when_the_worker_or_beat_is_down_and_healthy_when_it_is_back(make_run, program, figures):
+    wait_for(lambda: readyz(make_run)[0] == 200, 60, f"/readyz to be ready: {readyz(make_run)}")
+
+    assert "stopped" in supervisorctl(make_run, "stop", program)
+    stopped_at = time.monotonic()
+    status, body = wait_for(lambda: (report := readyz(make_run))[0] == 503 and report, 60, "/readyz to say 503")
+    unhealthy_in = time.monotonic() - stopped_at
+    failing = sorted(name for name, check in body["checks"].items() if not check["ok"])
+    assert program in failing, body
+
+    started_at = time.monotonic()
+    assert "started" in supervisorctl(make_run, "start", program)  # returns once it ran 2 s
+    wait_for(lambda: readyz(make_run)[0] == 200, 60, f"/readyz to be ready again: {readyz(make_run)}")
+    healthy_in = time.monotonic() - started_at
+
+    figures(
+        f"{program} stopped: /readyz 503 after {unhealthy_in:.1f} s (failing: {', '.join(failing)}; "
+        f"heartbeat every 2 s, stale after 6 s); started: 200 again after {healthy_in:.1f} s"
+    )
