@@ -104,7 +104,7 @@ def case_create(
             created_at=now,
         )
         if severity == Severity.OUTAGE:
-            _page_on_call(case, now)
+            _page_on_call(case, now, raised_by=user, opened=True)
     return case
 
 
@@ -194,17 +194,27 @@ def case_update(*, case, user, customer_priority=None, severity=None, reason=Non
             case.save(update_fields=["customer_priority", "severity", "updated_at"])
             system_comment_create(case=case, body=f"{_display_name(user)}: " + " ".join(changed), now=now)
         if raised_to_outage:
-            _page_on_call(case, now)
+            _page_on_call(case, now, raised_by=user, reason=reason)
     return case
 
 
-def comment_create(*, case, user, body, public=True, now=None) -> CaseComment:
+def reply_event(comment_id: int) -> str:
+    """The event of the messages a reply causes: with kind and recipient, each is sent once."""
+    return f"comment-{comment_id}"
+
+
+def comment_create(*, case, user, body, public=True, now=None, then=None) -> CaseComment:
     """A reply (or, from staff, an internal note) in the case's thread.
 
     A member's reply reopens a solved case, and one waiting on the customer; a closed case
-    takes no replies (CaseClosed, 409). The first public staff reply is the first response.
+    takes no replies (CaseClosed, 409). The first public staff reply is the first response,
+    and every public staff reply is sent to the requester (``case_reply``).
     Raises InvalidInput (400) for an empty body or a customer's internal note, NotAllowed
     (403) for someone neither a member nor staff.
+
+    ``then(case=, comment=, by_staff=, now=)`` runs in the same transaction, the case row
+    still locked: the layer above tells whom it knows of (escalations.services.comment_post
+    tells an escalation's reviewers of a customer's reply).
     """
     now = now or timezone.now()
     errors = {}
@@ -237,6 +247,17 @@ def comment_create(*, case, user, body, public=True, now=None) -> CaseComment:
                     case=case, body=f"{_display_name(user)} replied, so the case is reopened.", now=now
                 )
             Case.objects.filter(pk=case.pk).update(status=CaseStatus.OPEN, updated_at=now)
+        if policy.reply_tells_requester(is_staff=is_staff, public=public, is_requester=case.requester_id == user.pk):
+            notify(
+                recipients=[case.requester],
+                kind="case_reply",
+                context={"case": case, "comment": comment, "author": user},
+                case=case,
+                event=reply_event(comment.pk),
+                now=now,
+            )
+        if then is not None:
+            then(case=case, comment=comment, by_staff=is_staff, now=now)
     return comment
 
 
@@ -256,13 +277,17 @@ def system_comment_create(*, case, body, now) -> CaseComment:
     return comment
 
 
-def _page_on_call(case, now):
-    """The outage process: Severity 1 pages on-call at once; it is never an escalation."""
+def _page_on_call(case, now, *, raised_by, opened=False, reason=""):
+    """The outage process: Severity 1 pages on-call at once; it is never an escalation.
+
+    The page says who raised it and when (``opened``: the case was opened as Severity 1),
+    and the reason staff gave for the change, if any.
+    """
     on_call = get_user_model().objects.filter(groups__name=ON_CALL, is_active=True).distinct()
     notify(
         recipients=on_call,
         kind="outage_alert",
-        context={"case": case},
+        context={"case": case, "raised_by": raised_by, "raised_at": now, "opened": opened, "reason": reason},
         case=case,
         event=f"outage-case-{case.pk}",
         now=now,

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import selectors, services
+from cases import policy, selectors, services
 from cases.forms import CaseForm, PriorityForm
 from cases.models import Organization, Severity
+from cases.people import ON_CALL, group_members, is_escalation_staff
 from portal.errors import DomainError, InvalidInput
 
 
@@ -71,16 +72,49 @@ def priority_change(request, case_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def outage_raise(request, case_id):
+    """Raise a case to Severity 1, in two steps: GET (or a POST without ``confirm``) shows what
+    will happen (who is paged, that on-call works it 24/7, that it is never escalated); only a
+    POST with ``confirm=yes`` raises it and pages on-call. No JavaScript needed."""
     case = _visible_case(request, case_id)
-    try:
-        # Staff raising a case say why (the service requires it of them); customers need not.
-        services.case_update(
-            case=case, user=request.user, severity=Severity.OUTAGE, reason=request.POST.get("reason") or None
-        )
-    except DomainError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, "This case is now Severity 1. The on-call team has been paged and works it 24/7.")
-    return redirect(case)
+    status = 200
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            # Staff raising a case say why (the service requires it of them); customers need not.
+            services.case_update(
+                case=case, user=request.user, severity=Severity.OUTAGE, reason=request.POST.get("reason") or None
+            )
+        except InvalidInput as error:
+            # A reason missing or too long: the confirmation again, saying what to fix.
+            messages.error(request, " ".join(str(message) for message in error.errors.values()))
+            status = 400
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return redirect(case)
+        else:
+            messages.success(request, f"Case #{case.pk} is now Severity 1, and the on-call team has been paged.")
+            return redirect(case)
+    refusal = policy.outage_refusal(
+        status=case.status,
+        severity=case.severity,
+        is_member=case.is_member,
+        is_staff=is_escalation_staff(request.user),
+    )
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(case)
+    return render(
+        request,
+        "cases/case_outage_confirm.html",
+        {
+            "case": case,
+            "on_call_group": ON_CALL,
+            "on_call_count": group_members(ON_CALL).count(),
+            # Staff change a severity with a reason the customer reads in the thread (the service asks it).
+            "asks_reason": policy.severity_change_is_staffs(is_member=case.is_member, severity=Severity.OUTAGE),
+            "reason": request.POST.get("reason", ""),
+            "reason_max": services.REASON_MAX,
+        },
+        status=status,
+    )

@@ -256,8 +256,9 @@ CASES = [
             Escalate(ago(days=4), "customer", "no_updates",
                      "A day after the escalation was accepted, exports are still stuck and we have no ETA."),
             Decide(ago(days=3, hours=22), "manager", ACCEPTED,
-                   "Accepted at Level 2. Support Management and Carla, your Customer Success Manager, are now "
-                   "involved. A hotfix is being built; we will post the rollout time here."),
+                   "Accepted at Level 2, which the escalation managers decide. Support Management and Carla, "
+                   "your Customer Success Manager, are alerted and following it. A hotfix is being built; we will "
+                   "post the rollout time here."),
             Escalate(ago(days=2), "customer", "time_constraint",
                      "Month-end close is in two days and the hotfix has not shipped. We need management attention."),
             Decide(ago(days=1, hours=21), "senior", ACCEPTED,
@@ -287,7 +288,7 @@ CASES = [
             Escalate(ago(days=7), "customer", "no_updates",
                      "There was no update as promised, and onboarding starts in four days."),
             Decide(ago(days=6, hours=22), "manager", ACCEPTED,
-                   "Accepted at Level 2: Support Management and your CSM are involved."),
+                   "Accepted at Level 2. Support Management and your CSM are alerted and following the case."),
             Escalate(ago(days=5), "customer", "time_constraint",
                      "The fix is still not deployed and onboarding starts in two days."),
             Decide(ago(days=4, hours=22), "senior", ACCEPTED,

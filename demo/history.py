@@ -432,8 +432,8 @@ class Load:
                 author = rng.choice((case.requester_id, case.assignee_id or case.requester_id))
                 comments.append((case.id, author, rng.choice(REPLIES), True, at, CommentKind.REPLY))
         for e in case.escalations:
-            comments.append((case.id, None, f"A customer escalated this case to Level {e.level}. A review is due by "
-                             f"{format_instant(e.review_due_at)}.", True, e.created_at, CommentKind.SYSTEM))
+            comments.append((case.id, None, f"A customer escalated this case to Level {e.level}.", True, e.created_at,
+                             CommentKind.SYSTEM))
             if e.reviewed_at:
                 comments.append((case.id, e.reviewed_by_id, e.decision_message, True, e.reviewed_at, CommentKind.REPLY))
         self.comment_rows += comments

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 
 from cases.models import Severity
 from escalations.models import WEEKDAY_NAMES, BusinessCalendar, EscalationWindow
+from portal.times import canonical_zone_name, zone_names
 
-HOURS_HELP = "Hours and minutes, for example 8:00:00, 8 h or 1 h 30 min."
+HOURS_HELP = "In hours: 4, or 4.5 for four and a half hours (1 h 30 min works too)."
 
 # "8 h", "4.5h", "1 h 30 min", "45 min"; the sign is accepted so that "-2 h" gets the
 # "cannot be negative" message rather than "not a duration".
@@ -18,7 +20,7 @@ _HOURS_RE = re.compile(
     r"(?P<sign>-)?\s*(?=\d)(?:(?P<hours>\d+(?:\.\d+)?)\s*h(?:ours?)?)?\s*(?:(?P<minutes>\d+)\s*m(?:in(?:utes?)?)?)?",
     re.IGNORECASE,
 )
-_BARE_NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
+_BARE_NUMBER_RE = re.compile(r"-?\s*\d+(?:[.,]\d+)?")
 
 
 def format_hours(value: timedelta | None) -> str:
@@ -44,36 +46,63 @@ def clock_string(value: timedelta) -> str:
     return f"{sign}{hours}:{minutes:02}:{seconds:02}"
 
 
-class HoursField(forms.DurationField):
-    """Django's DurationField ("8:00:00") that also reads "8 h" and refuses a bare "8".
+def hours_text(value: timedelta) -> str:
+    """A duration as the hours field shows it: "4", "4.5", "0.25"; "1 h 20 min" where a
+    decimal would not be exact, "8:00:30" for odd seconds (HoursField reads each back as
+    the same duration)."""
+    seconds = int(value.total_seconds())
+    hundredths, rest = divmod(seconds * 100, 3600)
+    if not rest:
+        return f"{hundredths / 100:.2f}".rstrip("0").rstrip(".")
+    return format_hours(value) if seconds % 60 == 0 else clock_string(value)
 
-    A bare number is refused because DurationField would read it as seconds, while an
-    admin tuning waits means hours: better to ask than to store eight seconds.
+
+class HoursInput(forms.TextInput):
+    """A short text box followed by its unit, "hours"; a phone offers its number pad."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"size": 6, "inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        field = super().render(name, value, attrs, renderer)
+        return format_html('{} <span class="hours-unit">hours</span>', field)
+
+
+class HoursField(forms.DurationField):
+    """A duration entered and shown in hours: "4" and "4.5" are hours, as an admin tuning
+    waits means them (Django's DurationField would read "4" as four seconds).
+
+    Also reads "4 h", "1 h 30 min" and Django's "4:00:00"; stores the timedelta as before.
     """
 
+    widget = HoursInput
     default_error_messages = {
-        "invalid": "Enter hours and minutes, for example 8:00:00 or 8 h.",
-        "bare_number": "Say the unit: %(value)s h, or %(value)s:00:00 for %(value)s hours.",
+        "invalid": "Enter a number of hours, for example 4 or 4.5.",
     }
 
     def prepare_value(self, value):
         if isinstance(value, timedelta):
-            return clock_string(value)
+            return hours_text(value)
         return value
 
     def to_python(self, value):
         if isinstance(value, str):
             text = value.strip()
             if _BARE_NUMBER_RE.fullmatch(text):
-                raise ValidationError(self.error_messages["bare_number"], code="invalid", params={"value": text})
+                # "4.5" or, typed on a keyboard that writes decimal commas, "4,5".
+                text = text.replace(",", ".").replace(" ", "") + " h"
             match = _HOURS_RE.fullmatch(text)
             if match and (match["hours"] or match["minutes"]):
                 try:
-                    wait = timedelta(hours=float(match["hours"] or 0), minutes=int(match["minutes"] or 0))
+                    # To the minute: "4.333" is 4 h 20 min, which reads back the same.
+                    minutes = round(float(match["hours"] or 0) * 60) + int(match["minutes"] or 0)
+                    wait = timedelta(minutes=minutes)
                 except OverflowError:
-                    raise ValidationError(self.error_messages["overflow"], code="overflow", params={
-                        "min_days": timedelta.min.days, "max_days": timedelta.max.days,
-                    })  # fmt: skip
+                    # Django's own message, formatted as DurationField formats it (str.format).
+                    message = self.error_messages["overflow"].format(
+                        min_days=timedelta.min.days, max_days=timedelta.max.days
+                    )
+                    raise ValidationError(message, code="overflow") from None
                 return -wait if match["sign"] else wait
         return super().to_python(value)
 
@@ -113,8 +142,65 @@ class EscalationWindowForm(forms.ModelForm):
         return cleaned
 
 
-def _timezone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+class EscalationWindowListForm(forms.ModelForm):
+    """A row of the windows list. The list has no <label> per box, so each wait box is named
+    after its row ("Wait for Severity 2 - Major impairment, Premium, in hours")."""
+
+    class Meta:
+        model = EscalationWindow
+        fields = ["wait"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        window = self.instance
+        if "wait" in self.fields and window.pk is not None:
+            name = f"Wait for {window.get_severity_display()}, {window.tier.name}, in hours"
+            self.fields["wait"].widget.attrs["aria-label"] = name
+            # The list shows no help text, so no box may point at one (aria-describedby).
+            self.fields["wait"].help_text = ""
+
+
+class HolidayInlineFormSet(forms.BaseInlineFormSet):
+    """The calendar page's holiday rows. A table row has no <label>s, so each box is named
+    after its holiday ("Date of Christmas Day", "Delete Christmas Day"; "… new holiday")."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        holiday = f"“{form.instance.name}”" if form.instance.pk is not None else "a new holiday"
+        names = {"date": f"Date of {holiday}", "name": f"Name of {holiday}", "DELETE": f"Delete {holiday}"}
+        for field_name, name in names.items():
+            if field_name in form.fields:
+                form.fields[field_name].widget.attrs["aria-label"] = name
+
+
+class ZoneNameInput(forms.TextInput):
+    """A text box with a <datalist> of time zone names: typing "berl" offers Europe/Berlin,
+    where a select would make an admin scroll through some 400 names."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or name}_names"
+        field = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((zone,) for zone in zone_names()))
+        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)
+
+
+class ZoneNameField(forms.CharField):
+    """An IANA time zone name, found whatever its case ("europe/berlin" -> "Europe/Berlin")."""
+
+    widget = ZoneNameInput
+    default_error_messages = {"unknown": "“%(value)s” is not an IANA time zone name, e.g. Europe/Berlin."}
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in zoneinfo.available_timezones():
+            return text  # also the few the list does not offer (Etc/GMT+5), kept as saved
+        name = canonical_zone_name(text)
+        if name is None:
+            raise ValidationError(self.error_messages["unknown"], code="unknown", params={"value": text})
+        return name
 
 
 class BusinessCalendarForm(forms.ModelForm):
@@ -124,10 +210,10 @@ class BusinessCalendarForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one working day."},
     )
-    timezone = forms.ChoiceField(
-        choices=_timezone_choices,
-        help_text="An IANA time zone, e.g. Europe/Berlin.",
-        error_messages={"invalid_choice": "“%(value)s” is not an IANA time zone name, e.g. Europe/Berlin."},
+    timezone = ZoneNameField(
+        label="Time zone",
+        max_length=64,
+        help_text="Type a city or region, e.g. “Berlin” or “New_York”, and pick the zone from the list.",
     )
     # Declared here and excluded from the model fields on purpose: the model would check
     # the one-default constraint against the calendar that save_model is about to unset,

@@ -17,6 +17,13 @@ class LogEntryAdmin(admin.ModelAdmin):
     fields = ["action_time", "user", "content_type", "object_id", "object_repr", "action", "change_message_text"]
     readonly_fields = fields
 
+    # Not on the index: its "Log entries" would stand beside auditlog's, which records every
+    # change to the rules (the admin's and the services'), before and after. This list of
+    # admin actions stays at its address, and behind each object's History and the index's
+    # Recent actions.
+    def has_module_permission(self, request):
+        return False
+
     # The log is evidence: nobody edits or removes it through the admin, superusers included.
     def has_add_permission(self, request):
         return False

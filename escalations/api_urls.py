@@ -5,14 +5,13 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import portal.converters  # noqa: F401  (registers <id:...>: ids a 64-bit integer holds)
-from cases import api as cases_api
 from escalations import api as escalations_api
 from escalations import case_api
 
 urlpatterns = [
     path("cases/", case_api.CaseListCreateApi.as_view(), name="case-list"),
     path("cases/<id:case_id>/", case_api.CaseDetailApi.as_view(), name="case-detail"),
-    path("cases/<id:case_id>/comments/", cases_api.CaseCommentsApi.as_view(), name="case-comments"),
+    path("cases/<id:case_id>/comments/", case_api.CaseCommentsApi.as_view(), name="case-comments"),
     path(
         "cases/<id:case_id>/escalation-eligibility/",
         case_api.EscalationEligibilityApi.as_view(),

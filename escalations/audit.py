@@ -9,7 +9,9 @@ transaction, so a change that is rolled back leaves no entry behind.
 Values are stored as django-auditlog stores them (strings; datetimes naive UTC, foreign
 keys as primary keys, ``"None"`` for null), so its admin shows both kinds alike.
 The read side (``entry_changes``, ``case_history``, ``escalation_history``) turns them
-back into something a person reads: usernames, ISO times, empty for nothing.
+back into values for the CSV (usernames, ISO times, empty for nothing) and into words for
+the escalation page: a headline ("Claimed by Maria Manager"), field names in words, people
+by name, choices by label and times as datetimes for the page's one time format.
 """
 
 from collections.abc import Iterable, Mapping
@@ -26,6 +28,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 
 from cases.models import Case
+from escalations import policy
 from escalations.models import Escalation, RootCauseAnalysis
 
 CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE
@@ -41,12 +44,56 @@ EVENT_WORDS = {
     "resolved": "Resolved",
     "rca_filed": "Root cause analysis filed",
     "marked_overdue": "Marked overdue",
-    "due_soon_warned": "Responders warned: due within the hour",
+    "due_soon_warned": f"Responders warned: {policy.hours_in_words(policy.DUE_SOON_LEAD)} left",
     "imported": "Imported",
     "default_unset": "No longer the default calendar",
     "deadline_recomputed": "Review deadline recomputed: its calendar changed",
 }
 NONE = "None"  # django-auditlog's spelling of null (smart_str(None))
+# A service's event, said with who did it: "Claimed by Maria Manager" ({by}: the actor's name,
+# {level}: "Level 2", {assignee}: the new assignee's name).
+EVENT_HEADLINES = {
+    "escalated": "Escalated to {level} by {by}",
+    "accepted": "Accepted by {by}",
+    "not_accepted": "Not accepted by {by}",
+    "claimed": "Claimed by {by}",
+    "assigned": "Assigned to {assignee} by {by}",
+    "released": "Released by {by}",
+    "resolved": "Resolved by {by}",
+    "rca_filed": "Root cause analysis filed by {by}",
+    "deadline_recomputed": "Review deadline recomputed by {by}: its calendar changed",
+}
+# The fields an event's headline already says: the page lists only the others.
+HEADLINE_SAYS = {
+    "escalated": {"*"},
+    "rca_filed": {"*"},
+    "accepted": {"status", "reviewed_by", "reviewed_at"},
+    "not_accepted": {"status", "reviewed_by", "reviewed_at"},
+    "claimed": {"assignee", "assigned_at"},
+    "assigned": {"assignee", "assigned_at"},
+    "released": {"assignee", "assigned_at"},
+    "resolved": {"status", "resolved_at"},
+    "marked_overdue": {"overdue_at", "due_soon_sent_at"},
+    "due_soon_warned": {"due_soon_sent_at"},
+}
+# Field names as the escalation page says them; any other field says its verbose name.
+FIELD_WORDS = {
+    "assignee": "Assignee",
+    "assigned_at": "Assigned",
+    "reviewed_by": "Decided by",
+    "reviewed_at": "Decided",
+    "decision_message": "Decision message",
+    "review_due_at": "Decision due",
+    "due_soon_at": "Due-soon warning due",
+    "due_soon_sent_at": "Due-soon warning sent",
+    "overdue_at": "Marked overdue",
+    "resolved_at": "Resolved",
+    "superseded_at": "Superseded",
+    "requested_by": "Escalated by",
+    "created_at": "Escalated",
+    "completed_by": "Filed by",
+    "completed_at": "Filed",
+}
 
 
 def logged_value(value) -> str:
@@ -109,10 +156,19 @@ def record_creation(instance, *, actor, fields: Iterable[str], event: str, at=No
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change. ``before``/``after`` as the CSV writes them (usernames, ISO times,
+    "" for nothing); ``words`` and the ``*_text``/``*_at`` values as a page shows them: a
+    time is in ``*_at`` (the page formats it), anything else in ``*_text``."""
+
     field: str
     label: str
     before: str
     after: str
+    words: str = ""
+    before_text: str = ""
+    after_text: str = ""
+    before_at: datetime | None = None
+    after_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +181,8 @@ class HistoryEntry:
     summary: str
     changes: tuple[FieldChange, ...]
     is_creation: bool
+    headline: str = ""  # the summary with who did it: "Claimed by Maria Manager"
+    details: tuple[FieldChange, ...] = ()  # the changes the headline does not already say
 
     @property
     def actor_name(self) -> str:
@@ -136,34 +194,67 @@ class HistoryEntry:
 
 
 def _model_field(model, name):
+    """The model's own field of that name; None for a name it lacks or a reverse relation.
+
+    A change logged under a name that is now a reverse relation (a related model's
+    ``related_name``) is shown as the stored text.
+    """
     try:
-        return model._meta.get_field(name) if model else None
+        field = model._meta.get_field(name) if model else None
     except FieldDoesNotExist:
         return None
+    return field if field is not None and field.concrete else None
 
 
 def _is_user_field(field) -> bool:
     return bool(field is not None and field.many_to_one and field.related_model is get_user_model())
 
 
+def _moment(value: str) -> datetime | None:
+    """A stored time as an aware datetime in UTC (auditlog stores naive UTC); None if it is not one."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if timezone.is_naive(moment) else moment.astimezone(UTC)
+
+
 def _readable(value, field, usernames: Mapping[str, str]) -> str:
-    """A stored value as a person reads it: "" for null, a username, an ISO time in UTC."""
+    """A stored value as the CSV writes it: "" for null, a username, an ISO time in UTC."""
     if value is None or value == NONE:
         return ""
     value = str(value)
     if _is_user_field(field):
         return usernames.get(value, value)
     if isinstance(field, models.DateTimeField):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        return (moment.replace(tzinfo=UTC) if timezone.is_naive(moment) else moment.astimezone(UTC)).isoformat()
+        moment = _moment(value)
+        return moment.isoformat() if moment else value
     return value
 
 
-def _usernames(entries) -> dict[str, str]:
-    """Usernames of every user a foreign key in these entries points at: one query."""
+def _shown(value, field, names: Mapping[str, str]) -> tuple[str, datetime | None]:
+    """A stored value as the page shows it: (words, None), or ("", the time) for a time."""
+    if value is None or value == NONE or value == "":
+        return ("nobody" if _is_user_field(field) else "none"), None
+    value = str(value)
+    if _is_user_field(field):
+        return names.get(value, "a deleted account"), None
+    if isinstance(field, models.DateTimeField):
+        moment = _moment(value)
+        return ("", moment) if moment else (value, None)
+    if isinstance(field, models.BooleanField):
+        return {"True": "yes", "False": "no"}.get(value, value), None
+    if isinstance(field, models.DurationField):
+        return value, None
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value)), None
+    if field is not None and field.many_to_one:
+        return f"{field.related_model._meta.verbose_name.capitalize()} #{value}", None
+    return value, None
+
+
+def _people(entries) -> dict[str, object]:
+    """Every user a foreign key (or the actor) of these entries points at, by pk: one query."""
     pks = set()
     for entry in entries:
         model = entry.content_type.model_class()
@@ -172,28 +263,68 @@ def _usernames(entries) -> dict[str, str]:
                 pks.update(str(v) for v in values if v not in (None, NONE))
     if not pks:
         return {}
-    user_model = get_user_model()
     wanted = [pk for pk in pks if pk.isdigit()]
-    found = user_model.objects.filter(pk__in=wanted).values_list("pk", user_model.USERNAME_FIELD)
-    return {str(pk): name for pk, name in found}
+    found = get_user_model().objects.filter(pk__in=wanted).only("pk", "username", "first_name", "last_name")
+    return {str(user.pk): user for user in found}
 
 
-def entry_changes(entry: LogEntry, usernames: Mapping[str, str]) -> tuple[FieldChange, ...]:
-    """One FieldChange per changed field; a many-to-many change lists the objects added or removed."""
+def _display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def entry_changes(
+    entry: LogEntry, usernames: Mapping[str, str], names: Mapping[str, str] | None = None
+) -> tuple[FieldChange, ...]:
+    """One FieldChange per changed field; a many-to-many change lists the objects added or removed.
+
+    ``usernames`` and ``names`` map user pks to usernames (for the CSV) and to names people
+    read (for the page; the usernames when not given).
+    """
+    names = usernames if names is None else names
     model = entry.content_type.model_class()
     rows = []
     for name, values in sorted((entry.changes or {}).items()):
         field = _model_field(model, name)
         label = str(getattr(field, "verbose_name", name)) if field is not None else name
+        words = FIELD_WORDS.get(name) or label[:1].upper() + label[1:]
         if isinstance(values, dict) and values.get("type") == "m2m":
             objects = ", ".join(str(o) for o in values.get("objects", []))
             added = values.get("operation") == "add"
-            rows.append(FieldChange(name, label, "" if added else objects, objects if added else ""))
+            before, after = ("" if added else objects), (objects if added else "")
+            rows.append(FieldChange(name, label, before, after, words, before or "none", after or "none"))
         elif isinstance(values, list | tuple) and len(values) == 2:
+            (before_text, before_at), (after_text, after_at) = (_shown(v, field, names) for v in values)
             rows.append(
-                FieldChange(name, label, _readable(values[0], field, usernames), _readable(values[1], field, usernames))
+                FieldChange(
+                    name,
+                    label,
+                    _readable(values[0], field, usernames),
+                    _readable(values[1], field, usernames),
+                    words,
+                    before_text,
+                    after_text,
+                    before_at,
+                    after_at,
+                )
             )
     return tuple(rows)
+
+
+def _headline(entry: LogEntry, event: str | None, summary: str, label: str, names: Mapping[str, str]) -> str:
+    """What happened and who did it, as one line: "Assigned to Sam Staff by Maria Manager"."""
+    if entry.actor is not None:
+        by = _display_name(entry.actor)
+    else:
+        by = entry.actor_email or ""  # an account since deleted, else nobody: the system
+    assignee = (entry.changes or {}).get("assignee")
+    template = EVENT_HEADLINES.get(event) if by else None
+    if template is None:
+        return f"{summary} by {by}" if by else summary
+    return template.format(
+        by=by,
+        level=label.removeprefix("Escalation "),
+        assignee=names.get(str(assignee[1]), "a deleted account") if isinstance(assignee, list) else "someone",
+    )
 
 
 def _object_label(entry: LogEntry, levels: Mapping[tuple[int, int], int]) -> str:
@@ -210,7 +341,9 @@ def _object_label(entry: LogEntry, levels: Mapping[tuple[int, int], int]) -> str
 
 def _history(query: Q, levels: Mapping[tuple[int, int], int]) -> list[HistoryEntry]:
     entries = list(LogEntry.objects.filter(query).select_related("actor", "content_type").order_by("timestamp", "pk"))
-    usernames = _usernames(entries)
+    people = _people(entries)
+    usernames = {pk: user.get_username() for pk, user in people.items()}
+    names = {pk: _display_name(user) for pk, user in people.items()}
     history = []
     for entry in entries:
         extra = entry.additional_data if isinstance(entry.additional_data, dict) else {}
@@ -220,6 +353,9 @@ def _history(query: Q, levels: Mapping[tuple[int, int], int]) -> list[HistoryEnt
         summary = EVENT_WORDS.get(event) or f"{label} {ACTION_WORDS.get(entry.action, 'changed')}"
         if event == "escalated" and label.startswith("Escalation "):
             summary = f"Escalated to {label.removeprefix('Escalation ')}"
+        changes = entry_changes(entry, usernames, names)
+        said = HEADLINE_SAYS.get(event, set())
+        shown = () if "*" in said or entry.action == CREATE else tuple(c for c in changes if c.field not in said)
         history.append(
             HistoryEntry(
                 entry=entry,
@@ -228,8 +364,10 @@ def _history(query: Q, levels: Mapping[tuple[int, int], int]) -> list[HistoryEnt
                 object_label=label,
                 action=action,
                 summary=summary,
-                changes=entry_changes(entry, usernames),
+                changes=changes,
                 is_creation=entry.action == CREATE,
+                headline=_headline(entry, event, summary, label, names),
+                details=shown,
             )
         )
     return history

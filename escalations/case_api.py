@@ -7,6 +7,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases import api as cases_api
 from cases import selectors
 from cases import services as case_services
 from cases.api import error_responses, get_visible_case
@@ -42,6 +43,12 @@ class CaseListCreateApi(generics.GenericAPIView):
         fields = dict(data.validated_data)
         case = case_services.case_create(user=request.user, organization_id=fields.pop("organization", None), **fields)
         return Response(CaseSerializer(_case_with_escalations(request, case.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class CaseCommentsApi(cases_api.CaseCommentsApi):
+    """The case's thread (cases.api); a customer's reply also tells the reviewers of its escalation."""
+
+    comment_service = staticmethod(services.comment_post)
 
 
 class CaseDetailApi(APIView):

@@ -14,24 +14,25 @@ from django.views.decorators.http import require_POST
 
 from cases import policy as case_policy
 from cases import selectors
-from cases import services as case_services
 from cases.forms import CaseFilterForm, CommentForm, PriorityForm, SupportQueueFilterForm
 from cases.models import Organization
 from cases.people import is_escalation_staff
 from cases.views import form_errors
 from escalations import policy, services
-from escalations.eligibility import format_instant
+from escalations.business_hours import business_time_between
 from escalations.forms import EscalateForm
 from escalations.models import EscalationLevel
-from escalations.selectors import case_with_escalations
+from escalations.selectors import calendar_map, case_with_escalations
+from escalations.views import business_time_words
 from notifications import selectors as notification_selectors
+from portal import times
 from portal.errors import DomainError, InvalidInput
 
 
 def _visible_case(request, case_id):
     """The case with its escalations and escalation window (404 if the user may not see it)."""
     cases = case_with_escalations(
-        selectors.cases_to_show().select_related("organization__region", "organization__csm")
+        selectors.cases_to_show().select_related("organization__region", "organization__csm"), with_rca=True
     )
     case = selectors.visible_case(request.user, case_id, services.with_escalation_window(cases))
     if case is None:
@@ -49,10 +50,22 @@ def case_list(request):
         severity=[int(s) for s in filters.get("severity") or ()],
         sort=filters.get("sort") or "newest",
     )
-    page = Paginator(case_with_escalations(cases), 25).get_page(request.GET.get("page"))
+    # With each case's escalation window and escalations, its state costs no query per case.
+    cases = case_with_escalations(services.with_escalation_window(cases))
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    now = timezone.now()
     for case in page.object_list:
         escalations = list(case.escalations.all())  # prefetched, ordered by level
-        case.current_escalation = escalations[-1] if escalations else None
+        case.current_escalation = current = escalations[-1] if escalations else None
+        # The case's state as its members' eligibility has it, whoever reads the list.
+        verdict = services.check_eligibility(case, request.user, now, is_member=True, escalations=escalations)
+        case.escalation_state = policy.escalation_state(
+            code=verdict.code,
+            available_at=verdict.available_at,
+            next_level=verdict.next_level,
+            current_level=current.level if current else None,
+            current_status=current.status if current else None,
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -81,6 +94,7 @@ def _detail_context(request, case, *, comment_form=None):
         case, request.user, now, is_member=case.is_member, escalations=escalations
     )
     next_review = _next_review(verdict)
+    next_review.update(_review_time_left(case, verdict, now))
     is_staff_view = is_escalation_staff(request.user)
     if is_staff_view:
         # Staff only: it names every recipient. One query for all the case's escalations.
@@ -102,9 +116,24 @@ def _detail_context(request, case, *, comment_form=None):
         # The account's CSM reads every case of the organizations they manage, read-only.
         "reads_as_csm": not case.is_member and not is_staff_view,
         "controls": case_policy.case_controls(
-            status=case.status, severity=case.severity, is_member=case.is_member, is_staff=is_staff_view
+            status=case.status,
+            severity=case.severity,
+            is_member=case.is_member,
+            is_staff=is_staff_view,
+            customer_priority=case.customer_priority,
         ),
     }
+
+
+def _review_time_left(case, verdict, now) -> dict:
+    """While a review is pending, the business time left before its deadline, in the queue's
+    words ("2 h 15 m of business time left"): the deadline counts business hours on the
+    region's calendar, so a clock countdown to it would say the wrong thing."""
+    if verdict.code != "review_pending" or verdict.available_at is None:
+        return {}
+    calendar = calendar_map().for_region(case.organization.region_id)
+    left = business_time_between(calendar, now, verdict.available_at)
+    return {"review_time_left": business_time_words(left, overdue=False)}
 
 
 def _next_review(verdict) -> dict:
@@ -129,7 +158,7 @@ def comment_add(request, case_id):
     status = 400
     if form.is_valid():
         try:
-            case_services.comment_create(case=case, user=request.user, body=form.cleaned_data["body"])
+            services.comment_post(case=case, user=request.user, body=form.cleaned_data["body"])
         except InvalidInput as error:
             form_errors(form, error)
         except DomainError as error:
@@ -169,7 +198,7 @@ def escalate(request, case_id):
             messages.success(
                 request,
                 f"Your case is escalated to Level {escalation.level}. A decision is due by "
-                f"{format_instant(escalation.review_due_at)}.",
+                f"{times.format_instant(escalation.review_due_at)}.",
             )
             return redirect(case.get_absolute_url() + f"#escalation-{escalation.level}")
     level = EscalationLevel.objects.filter(number=verdict.next_level).prefetch_related("alerted_groups").first()

@@ -3,14 +3,17 @@
 No ORM and no clock: the service gathers the facts (reading ``now`` once) and this
 module applies the article's rules, in the order DESIGN.md fixes. Intervals are
 half-open: a case created at 09:00 with a 4-hour window is escalable from 13:00:00
-exactly, not a second later.
+exactly, not a second later. The messages name times in the active time zone, which is
+the reader's on a page (portal.times) and UTC in the API.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cases.models import CLOSED_STATUSES
+from cases.policy import suggests_high_priority
 from escalations.policy import MAX_LEVEL, can_escalate_higher
+from portal import times
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,17 @@ class EligibilityFacts:
     wait: timedelta | None  # None: no window configured for this severity and tier
     current: CurrentEscalation | None
     now: datetime
+    customer_priority: str = ""  # "" when unknown: the too-early message then gives the High tip
 
 
 def format_instant(moment: datetime) -> str:
-    """'Fri 27 Nov 2026, 14:00 UTC': unambiguous for a reader in any time zone.
+    """'Fri 27 Nov 2026, 14:00 UTC': the site's format (portal.times), in UTC, for text written
+    once and read by everyone (a system comment in the case thread), whatever their zone.
 
     ``moment`` may be aware in any zone: it is converted to UTC first, so the label never
     lies. A naive datetime raises ValueError: its zone, and so its UTC clock, is unknown.
     """
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("format_instant needs an aware datetime")
-    return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC")
+    return times.format_instant(moment, UTC)
 
 
 def format_duration(span: timedelta) -> str:
@@ -93,8 +96,12 @@ def evaluate(facts: EligibilityFacts) -> Eligibility:
                 "too_early",
                 f"Front-line support gets {format_duration(facts.wait)} to work on a Severity "
                 f"{facts.severity} case on the {facts.tier_name} tier before it can be escalated. "
-                f"You can escalate this case from {format_instant(opens_at)}. If it is urgent "
-                "now, set Customer Priority to High to move it up the support queue.",
+                f"You can escalate this case from {times.format_instant(opens_at)}."
+                + (
+                    " If it is urgent now, set Customer Priority to High to move it up the support queue."
+                    if suggests_high_priority(customer_priority=facts.customer_priority, severity=facts.severity)
+                    else ""
+                ),
                 available_at=opens_at,
             )
     current = facts.current
@@ -104,7 +111,7 @@ def evaluate(facts: EligibilityFacts) -> Eligibility:
                 False,
                 "review_pending",
                 f"Your Level {current.level} escalation is being reviewed. A decision is due by "
-                f"{format_instant(current.review_due_at)}"
+                f"{times.format_instant(current.review_due_at)}"
                 + (
                     "; if none arrives by then, you can escalate one level higher."
                     if can_escalate_higher(current.level)

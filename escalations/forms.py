@@ -103,3 +103,12 @@ class RcaForm(forms.Form):
         label="Corrective actions",
         help_text="What changes, so that this does not happen again.",
     )
+    customer_summary = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Summary for the customer",
+        help_text=(
+            "What happened and what changes, in plain words. The customer and their Customer Success "
+            "Manager read this on the case page and by email; the fields above stay with the review team."
+        ),
+    )

@@ -228,6 +228,16 @@ class RootCauseAnalysis(models.Model):
     root_cause = models.TextField(max_length=TEXT_MAX_LENGTH)
     contributing_factors = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     corrective_actions = models.TextField(max_length=TEXT_MAX_LENGTH)
+    # What the customer (and the account's CSM) read on the case page and in the email: the
+    # fields above are the review team's own. Blank only on analyses filed before it existed.
+    customer_summary = models.TextField(
+        "summary for the customer",
+        max_length=TEXT_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What happened and what changes, in words the customer reads on the case page.",
+    )
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="root_cause_analyses"
     )

@@ -8,7 +8,7 @@ and no clock; whoever calls gathers the facts (a level row, a status, a membersh
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from escalations.models import DEFAULT_REVIEW_WITHIN, EscalationStatus, Responder
 
@@ -71,6 +71,26 @@ def hours_in_words(span: timedelta) -> str:
     return f"{number} business hour{'' if hours == 1 else 's'}"
 
 
+def review_times_in_words(levels) -> str:
+    """Every level's review time in one phrase, for the review queue's header: '4 business hours
+    at every level', else runs of equal times, 'Levels 1-2: 4 business hours, Level 3: 8 business
+    hours, Level 4: 2 business hours'. ``levels`` maps a level number to its EscalationLevel; a
+    number missing (an admin deleted the level) counts with ``review_within(None)``."""
+    times = [review_within(levels.get(number)) for number in range(1, MAX_LEVEL + 1)]
+    if len(set(times)) == 1:
+        return f"{hours_in_words(times[0])} at every level"
+    runs: list[list] = []  # [first level, last level, review time]
+    for number, within in enumerate(times, start=1):
+        if runs and runs[-1][2] == within:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number, within])
+    return ", ".join(
+        f"{f'Level {first}' if first == last else f'Levels {first}-{last}'}: {hours_in_words(within)}"
+        for first, last, within in runs
+    )
+
+
 def is_open_for_review(status: str, *, superseded: bool) -> bool:
     """A review still to do: pending, and not taken over by a higher level (a superseded level
     leaves the queue; deciding it answers 409 superseded)."""
@@ -88,17 +108,22 @@ def rca_may_follow(status: str) -> bool:
     return status != EscalationStatus.PENDING
 
 
-def may_release(status: str, *, has_assignee: bool) -> bool:
-    """A leftover assignee can always be released, until the escalation is resolved."""
-    return has_assignee and status != EscalationStatus.RESOLVED
+def may_release(status: str, *, superseded: bool, has_assignee: bool) -> bool:
+    """An assignee can be released while the review is to do. Once decided (or superseded) the
+    escalation's claim is history: the queue and its page show who worked it, and no button."""
+    return has_assignee and may_take_on(status, superseded=superseded)
 
 
 def claim_and_release(*, status: str, superseded: bool, is_staff: bool, assignee_id, user_id) -> tuple[bool, bool]:
     """(may claim, may release): staff claim a review still to do, or take over a colleague's
-    claim on it; they release their own claim until the escalation is resolved."""
+    claim on it; they release their own claim while the review is to do. A decided escalation
+    offers neither."""
     can_claim = is_staff and may_take_on(status, superseded=superseded) and assignee_id != user_id
-    can_release = is_staff and assignee_id is not None and assignee_id == user_id and may_release(
-        status, has_assignee=True
+    can_release = (
+        is_staff
+        and assignee_id is not None
+        and assignee_id == user_id
+        and may_release(status, superseded=superseded, has_assignee=True)
     )
     return can_claim, can_release
 
@@ -144,3 +169,41 @@ def next_steps(
         can_claim=can_claim,
         can_release=can_release,
     )
+
+
+@dataclass(frozen=True)
+class EscalationState:
+    """A case's escalation state as the case list says it: where it stands (``now``), and the
+    next moment (``next``, at ``at`` when it has a time). ``tone`` names its kind for the page."""
+
+    now: str
+    next: str = ""
+    at: datetime | None = None
+    tone: str = ""
+
+
+def escalation_state(
+    *, code: str, available_at: datetime | None, next_level: int | None, current_level: int | None, current_status
+) -> EscalationState:
+    """The escalation state of a case from its eligibility (escalations.eligibility ``evaluate``,
+    as its members get it: ``code``, ``available_at``, ``next_level``) and its highest escalation
+    (None when never escalated). The windows and deadlines stay there: this only says them."""
+    if code == "severity_1":
+        return EscalationState("Outage: on-call working", tone="outage")
+    if current_level is None:
+        where = "Not escalated"
+    elif current_status == EscalationStatus.PENDING and code in ("eligible", "max_level"):
+        where = f"Level {current_level} review overdue"  # evaluate found it past its deadline
+    else:
+        where = f"Level {current_level} {EscalationStatus(current_status).label.lower()}"
+    if code == "too_early":
+        opens = "Escalation opens" if current_level is None else f"Level {current_level + 1} opens"
+        return EscalationState(where, opens, available_at, tone="waiting")
+    if code == "review_pending":
+        return EscalationState(f"Level {current_level} in review", "decision due", available_at, tone="pending")
+    if code == "eligible":
+        if next_level == 1:
+            return EscalationState(where, "can be escalated now", tone="open")
+        tone = "overdue" if current_status == EscalationStatus.PENDING else "open"
+        return EscalationState(where, f"can go to Level {next_level} now", tone=tone)
+    return EscalationState(where)  # closed, at the top level, or not the viewer's to escalate

@@ -1,4 +1,5 @@
-"""Who hears of a new escalation: pure, like eligibility.py (no ORM, no clock).
+"""Who hears of a new escalation, of a customer's reply on one, and of its outcome: pure, like
+eligibility.py (no ORM, no clock).
 
 The service (``escalations.services.alert_recipients`` and the escalation's outbox rows)
 and the bulk loader (``demo.history``) both ask here, so the rule has one home
@@ -10,6 +11,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from cases.people import SUPPORT_MANAGEMENT
+from escalations.models import EscalationStatus
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,50 @@ def is_csm_informed(csm_id: int | None, alerted_ids: Collection[int]) -> bool:
     the level already alerts them (through its CSM flag or one of their groups).
     """
     return csm_id is not None and csm_id not in alerted_ids
+
+
+class ReplyAudience:
+    """Who hears of a customer's reply on an escalated case (``customer_reply_audience``)."""
+
+    ASSIGNEE = "assignee"
+    RESPONDERS = "responders"
+
+
+def is_customer_reply(*, by_staff: bool, public: bool) -> bool:
+    """A reply the review team hears of: the customer's. Staff's own replies and internal notes
+    are the team's (and tell nobody outside staff)."""
+    return public and not by_staff
+
+
+def customer_reply_audience(*, status: str | None, superseded: bool, assignee_id: int | None) -> str | None:
+    """Who is told of a customer's reply on a case whose current escalation is in ``status``
+    (None: the case was never escalated).
+
+    A reply on an escalation in review, or accepted and not yet resolved, goes to whoever
+    works it: its assignee when someone has claimed it, else the level's responders
+    (``ReplyAudience``). On a case whose escalation is declined or resolved it tells nobody
+    here (None): support reads the thread as usual.
+    """
+    if status is None or superseded:
+        return None
+    if status not in (EscalationStatus.PENDING, EscalationStatus.ACCEPTED):
+        return None
+    return ReplyAudience.ASSIGNEE if assignee_id is not None else ReplyAudience.RESPONDERS
+
+
+def told_of_outcome(*, requested_by, case_requester, csm) -> list:
+    """Who hears that an escalation is resolved, or that its root cause analysis is filed: who
+    escalated, the case's requester (colleagues escalate each other's cases) and the account's
+    CSM, who is informed of every escalation. None stands for nobody."""
+    return [person for person in (requested_by, case_requester, csm) if person is not None]
+
+
+def resolution_event(escalation_id: int) -> str:
+    return f"resolved-{escalation_id}"
+
+
+def rca_event(escalation_id: int) -> str:
+    return f"rca-{escalation_id}"
 
 
 # A review past its deadline is told to the level's responders and to this group besides.

@@ -10,12 +10,21 @@ from django.utils import timezone
 from cases.models import TEXT_MAX_LENGTH
 from cases.people import is_escalation_staff
 from cases.services import system_comment_create
-from escalations import audit, policy
+from escalations import audit, policy, recipients
 from escalations.models import Escalation, EscalationStatus, RootCauseAnalysis
 from escalations.services import AlreadyDecided, require_responder
+from notifications.outbox import notify
 from portal.errors import DomainError, InvalidInput
 
-RCA_FIELDS = ("escalation", "root_cause", "contributing_factors", "corrective_actions", "completed_by", "completed_at")
+RCA_FIELDS = (
+    "escalation",
+    "root_cause",
+    "contributing_factors",
+    "corrective_actions",
+    "customer_summary",
+    "completed_by",
+    "completed_at",
+)
 
 
 class NotStaff(DomainError):
@@ -56,10 +65,10 @@ def escalation_assign(*, escalation, assignee_id, by, now=None) -> Escalation:
         )
         if before is None:
             raise NotResolvable("This escalation is resolved; there is nothing left to take on.")
-        if assignee is not None and not policy.may_take_on(
-            before["status"], superseded=before["superseded_at"] is not None
-        ):
-            raise NotResolvable("This escalation's review is over: there is nothing left to claim.")
+        # Claiming, handing over and releasing alike: only while the review is to do (policy).
+        if not policy.may_take_on(before["status"], superseded=before["superseded_at"] is not None):
+            action = "release" if assignee is None else "claim"
+            raise NotResolvable(f"This escalation's review is over: there is nothing left to {action}.")
         Escalation.objects.filter(pk=escalation.pk).update(assignee=assignee, assigned_at=assigned_at)
         escalation.refresh_from_db()
         event = "released" if assignee is None else "claimed" if assignee.pk == by.pk else "assigned"
@@ -104,12 +113,35 @@ def escalation_resolve(*, escalation, user, now=None) -> Escalation:
             now=now,
             body=f"The Level {escalation.level} escalation is resolved: the problem it raised has been handled.",
         )
+        _tell_outcome(escalation, kind="escalation_resolved", event=recipients.resolution_event(escalation.pk), now=now)
     escalation.refresh_from_db()
     return escalation
 
 
-def rca_file(*, escalation, user, root_cause, contributing_factors, corrective_actions, now=None):
-    """File the root cause analysis of a decided escalation at a level that requires one."""
+def _tell_outcome(escalation, *, kind, event, now, rca=None):
+    """Tell who escalated, the case's requester and the account's CSM (recipients.told_of_outcome)."""
+    case = escalation.case
+    organization = case.organization
+    notify(
+        recipients=recipients.told_of_outcome(
+            requested_by=escalation.requested_by, case_requester=case.requester, csm=organization.csm
+        ),
+        kind=kind,
+        # Only what the customer may read: the analysis's summary for them, never its internal fields.
+        context={"case": case, "escalation": escalation, "customer_summary": rca.customer_summary if rca else ""},
+        case=case,
+        escalation=escalation,
+        event=event,
+        now=now,
+    )
+
+
+def rca_file(*, escalation, user, root_cause, contributing_factors, corrective_actions, customer_summary, now=None):
+    """File the root cause analysis of a decided escalation at a level that requires one.
+
+    ``customer_summary`` is what the customer and the account's CSM read (on the case page and
+    in the ``rca_filed`` email); the other fields stay with the review team.
+    """
     now = now or timezone.now()
     level = require_responder(user, escalation, action="file the root cause analysis of")
     if not (level and level.requires_rca):
@@ -120,12 +152,15 @@ def rca_file(*, escalation, user, root_cause, contributing_factors, corrective_a
         "root_cause": root_cause,
         "contributing_factors": contributing_factors,
         "corrective_actions": corrective_actions,
+        "customer_summary": customer_summary,
     }
     cleaned, errors = {}, {}
     for name, value in fields.items():
         text = value.strip() if isinstance(value, str) else ""
         if len(text) > TEXT_MAX_LENGTH:
             errors[name] = f"Keep it to {TEXT_MAX_LENGTH:,} characters."
+        elif not text and name == "customer_summary":
+            errors[name] = "Write what the customer reads on the case page: what happened, and what changes."
         elif not text and name != "contributing_factors":
             errors[name] = "This part of the analysis is required."
         cleaned[name] = text
@@ -139,6 +174,9 @@ def rca_file(*, escalation, user, root_cause, contributing_factors, corrective_a
                     escalation=escalation, completed_by=user, completed_at=now, **cleaned
                 )
             audit.record_creation(analysis, actor=user, fields=RCA_FIELDS, event="rca_filed", at=now)
+            _tell_outcome(
+                escalation, kind="rca_filed", event=recipients.rca_event(escalation.pk), now=now, rca=analysis
+            )
             return analysis
     except IntegrityError:
         raise RcaExists("The root cause analysis of this escalation has already been filed.") from None

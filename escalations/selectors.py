@@ -12,12 +12,12 @@ from escalations.calendars import to_work_calendar
 from escalations.models import BusinessCalendar, Escalation, EscalationStatus
 
 
-def case_with_escalations(cases: QuerySet) -> QuerySet:
-    """``cases`` with their escalations prefetched, by level, each with its requester and reviewer."""
+def case_with_escalations(cases: QuerySet, *, with_rca: bool = False) -> QuerySet:
+    """``cases`` with their escalations prefetched, by level, each with its requester and reviewer,
+    and its root cause analysis (``with_rca``: the case page shows its summary for the customer)."""
+    related = ("requested_by", "reviewed_by", "rca") if with_rca else ("requested_by", "reviewed_by")
     return cases.prefetch_related(
-        Prefetch(
-            "escalations", queryset=Escalation.objects.select_related("requested_by", "reviewed_by").order_by("level")
-        )
+        Prefetch("escalations", queryset=Escalation.objects.select_related(*related).order_by("level"))
     )
 
 

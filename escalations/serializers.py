@@ -108,7 +108,15 @@ class RcaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RootCauseAnalysis
-        fields = ["id", "root_cause", "contributing_factors", "corrective_actions", "completed_by", "completed_at"]
+        fields = [
+            "id",
+            "root_cause",
+            "contributing_factors",
+            "corrective_actions",
+            "customer_summary",
+            "completed_by",
+            "completed_at",
+        ]
 
 
 class EscalationDetailSerializer(QueueEscalationSerializer):
@@ -142,6 +150,11 @@ class RcaInputSerializer(StrictInputSerializer):
         max_length=TEXT_MAX_LENGTH, allow_blank=True, required=False, default=""
     )
     corrective_actions = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+    customer_summary = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        help_text="What happened and what changes, for the customer: shown on the case page and emailed to the "
+        "requester and the account's CSM. The other fields stay with the review team.",
+    )
 
 
 # The queue API builds its rows from plain values. QueueEscalationSerializer costs ~12 ms for a

@@ -17,7 +17,7 @@ from django.utils import timezone
 from cases.models import Case, CaseComment, CommentKind
 from cases.people import ESCALATION_MANAGERS
 from cases.selectors import with_membership
-from cases.services import system_comment_build, system_comment_create
+from cases.services import comment_create, reply_event, system_comment_build, system_comment_create
 from escalations import audit, policy, recipients
 from escalations import eligibility as rules
 from escalations.business_hours import add_business_hours
@@ -32,7 +32,8 @@ from escalations.models import (
     EscalationWindow,
 )
 from escalations.policy import can_escalate_higher
-from escalations.roles import is_responder
+from escalations.roles import is_responder, responder_users
+from notifications import preferences
 from notifications.outbox import notifications_build, notify, outbox_write
 from portal.errors import DomainError, InvalidInput
 
@@ -125,6 +126,7 @@ def check_eligibility(
         wait=_escalation_window(case),
         current=_current_escalation_facts(case, escalations),
         now=now,
+        customer_priority=case.customer_priority,
     )
     return rules.evaluate(facts)
 
@@ -232,8 +234,11 @@ def escalate(case, user, reason, summary, now: datetime | None = None) -> Escala
             system_comment_create(
                 case=case,
                 body=(
+                    # No instant in text that every reader sees alike: the due time is shown
+                    # beside it, in each reader's own zone (the panel, the escalation history).
                     f"{user.get_full_name() or user.get_username()} escalated this case to Level "
-                    f"{escalation.level}. A review is due by {rules.format_instant(escalation.review_due_at)}."
+                    f"{escalation.level}. {policy.responder_reviews(policy.responder_of(level))} it within "
+                    f"{policy.hours_in_words(policy.review_within(level))}."
                 ),
                 now=now,
             )
@@ -286,6 +291,8 @@ def _notify_escalated(escalation, level, now):
         now=now,
     )
     alerted = alert_recipients(escalation, level)
+    # Everyone's time zone and email mode in one query, not one per kind.
+    preferences.readers([*alerted, case.organization.csm, escalation.requested_by])
     rows = build(recipients=alerted, kind="escalation_alert")
     csm = case.organization.csm
     if csm and recipients.is_csm_informed(csm.pk, {user.pk for user in alerted}):
@@ -294,6 +301,55 @@ def _notify_escalated(escalation, level, now):
     rows += build(recipients=[escalation.requested_by], kind="escalation_received")
     # The three kinds together: one INSERT, and one message to the broker on commit.
     outbox_write(rows)
+
+
+def comment_post(*, case, user, body, public=True, now=None) -> CaseComment:
+    """A reply or an internal note in the case's thread (cases.services.comment_create), which
+    also tells an escalation's reviewers of a customer's reply. The case page and the API post here."""
+    return comment_create(case=case, user=user, body=body, public=public, now=now, then=_notify_customer_reply)
+
+
+def _notify_customer_reply(*, case, comment, by_staff, now):
+    """``customer_reply`` to whoever works the case's current escalation (recipients.customer_reply_audience).
+
+    Runs in the reply's transaction with the case row locked, as escalate() locks it: the
+    escalation read here is the current one.
+    """
+    if not recipients.is_customer_reply(by_staff=by_staff, public=comment.public):
+        return
+    escalation = Escalation.objects.filter(case=case).select_related("assignee").order_by("-level").first()
+    if escalation is None:
+        return
+    assignee = escalation.assignee if escalation.assignee_id and escalation.assignee.is_active else None
+    audience = recipients.customer_reply_audience(
+        status=escalation.status,
+        superseded=escalation.superseded_at is not None,
+        assignee_id=assignee.pk if assignee else None,
+    )
+    if audience is None:
+        return
+    level = EscalationLevel.objects.filter(number=escalation.level).first()
+    if audience == recipients.ReplyAudience.ASSIGNEE:
+        told = [assignee]
+    else:
+        case = Case.objects.select_related("organization__region").get(pk=case.pk)
+        told = responder_users(policy.responder_of(level), case)
+    notify(
+        recipients=told,
+        kind="customer_reply",
+        context={
+            "case": case,
+            "escalation": escalation,
+            "level": level,
+            "comment": comment,
+            "author": comment.author,
+            "as_assignee": audience == recipients.ReplyAudience.ASSIGNEE,
+        },
+        case=case,
+        escalation=escalation,
+        event=reply_event(comment.pk),
+        now=now,
+    )
 
 
 def require_responder(user, escalation, *, action: str) -> EscalationLevel | None:

@@ -65,8 +65,23 @@ def business_time_words(left: timedelta, *, overdue: bool) -> str:
     return f"{_hours_minutes(left)} of business time left"
 
 
+def clock_time_words(due_at: datetime, now: datetime, *, overdue: bool) -> str:
+    """'due in 2 h 15 m', or 'overdue by 1 h 5 m': the wall-clock time to or since the deadline.
+
+    The queue's headline: it is ordered by the due time, so this figure grows down the list,
+    whatever each region's calendar makes of it (business time left is shown beside it).
+    Minutes are rounded down.
+    """
+    if overdue:
+        late = max(now - due_at, timedelta(0))
+        return "overdue by less than a minute" if late < timedelta(minutes=1) else f"overdue by {_hours_minutes(late)}"
+    left = due_at - now
+    return "due in less than a minute" if left < timedelta(minutes=1) else f"due in {_hours_minutes(left)}"
+
+
 def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: datetime, user) -> None:
-    """Sets what the pages show: is_overdue, is_due_soon, time_left, reason_short, can_claim, can_release.
+    """Sets what the pages show: is_overdue, is_due_soon, due_in (clock), time_left (business),
+    reason_short, can_claim, can_release.
 
     Overdue by the wall clock, as the sweep marks it (``overdue_at``), a minute later at most.
     """
@@ -83,10 +98,11 @@ def annotate_for_display(escalation, calendars: selectors.CalendarMap, now: date
     escalation.reason_short = escalation.get_reason_display().split(" (")[0]
     escalation.is_overdue = escalation.is_pending and (escalation.review_due_at <= now or bool(escalation.overdue_at))
     escalation.is_due_soon = False
-    escalation.time_left = ""
+    escalation.due_in = escalation.time_left = ""
     if escalation.is_pending:
         left = calendars.business_time_left(escalation, now)
         escalation.is_due_soon = not escalation.is_overdue and policy.is_due_soon(left)
+        escalation.due_in = clock_time_words(escalation.review_due_at, now, overdue=escalation.is_overdue)
         escalation.time_left = business_time_words(left, overdue=escalation.is_overdue)
 
 
@@ -113,6 +129,7 @@ def queue(request):
         annotate_for_display(escalation, calendars, now, request.user)
     query = request.GET.copy()
     query.pop("page", None)
+    levels = {level.number: level for level in EscalationLevel.objects.only("number", "review_within")}
     return render(
         request,
         "escalations/escalation_queue.html",
@@ -123,6 +140,7 @@ def queue(request):
             "query": query.urlencode(),
             "here": request.get_full_path(),
             "now": now,
+            "review_times": policy.review_times_in_words(levels),
         },
     )
 

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
+from notifications import links
 from notifications.models import Notification
 from notifications.text import single_line
 
@@ -82,7 +82,7 @@ def deliver(
     )
     if not claimed:
         return False
-    notification = Notification.objects.select_related("recipient").get(id=notification_id)
+    notification = Notification.objects.select_related("recipient", "escalation").get(id=notification_id)
     if not notification.recipient.email:
         # Nowhere to mail it: the in-app inbox is the only channel, and it already has it.
         Notification.objects.filter(id=notification_id).update(sent_at=timezone.now(), claimed_until=None)
@@ -139,11 +139,18 @@ def retry_in(notification_id: int, *, now=None) -> float | None:
 
 
 def _html(notification) -> str:
-    link = None
-    if notification.case_id:
-        link = settings.PORTAL_BASE_URL + reverse("cases:detail", args=[notification.case_id])
+    # The page where the recipient acts, as in the text and in the inbox (notifications.links).
+    link = links.link_of(
+        notification, recipient_is_staff=links.needs_role(notification.kind) and links.is_staff(notification.recipient)
+    )
     return render_to_string(
-        "emails/notification.html", {"subject": notification.subject, "body": notification.body, "link": link}
+        "emails/notification.html",
+        {
+            "subject": notification.subject,
+            "body": notification.body,
+            "link": settings.PORTAL_BASE_URL + link.path if link else None,
+            "link_label": link.label if link else "",
+        },
     )
 
 

@@ -17,6 +17,32 @@ class NotificationKind(models.TextChoices):
     CUSTOMER_REPLY = "customer_reply", "Customer reply on an escalated case"
     ESCALATION_RESOLVED = "escalation_resolved", "Escalation resolved"
     RCA_FILED = "rca_filed", "Root cause analysis filed"
+    # One email a day for a person who chose the digest: it covers the informational
+    # messages they received meanwhile (notifications.digest). Not an inbox item itself.
+    DAILY_DIGEST = "daily_digest", "Daily digest"
+
+
+class EmailMode(models.TextChoices):
+    """How a person wants informational messages emailed (alerts are always sent at once:
+    notifications.preferences.is_alert)."""
+
+    IMMEDIATE = "immediate", "One email per notification, as it happens"
+    DIGEST = "digest", "One daily digest email"
+
+
+class Preferences(models.Model):
+    """A person's own settings; without a row, every default applies."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_preferences")
+    # Blank: the default, their organization's calendar zone (cases.people.time_zone_expression).
+    time_zone = models.CharField(max_length=64, blank=True, help_text="An IANA name, e.g. Europe/Berlin.")
+    email_mode = models.CharField(max_length=16, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self):
+        return f"Preferences of {self.user}"
 
 
 class Notification(models.Model):
@@ -63,6 +89,14 @@ class Notification(models.Model):
     queued_until = models.DateTimeField(null=True, blank=True)
     # Given up after the last allowed attempt: visible to admins, never swept again.
     failed_at = models.DateTimeField(null=True, blank=True)
+    # Its email waits for the recipient's daily digest (an informational message to someone
+    # who chose the digest). Such a row is written delivered (``sent_at``: it is in the
+    # inbox, the only channel left to it), and ``covered_by`` names the digest that emailed it.
+    # db_default too: bulk loaders that COPY rows without the column (demo.bulk) get False.
+    in_digest = models.BooleanField(default=False, db_default=False)
+    covered_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="covered", editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -71,6 +105,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"]),
             # The bell's unread count on every page: only unread rows are in it.
             models.Index(fields=["recipient"], condition=Q(read_at=None), name="unread_by_recipient"),
+            # The digest task's work: messages still waiting for a digest, by person.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(in_digest=True, covered_by=None),
+                name="waiting_for_digest",
+            ),
         ]
 
     def __str__(self):

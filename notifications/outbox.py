@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.template.loader import get_template
 from django.utils import timezone
 
+from notifications import links, preferences
 from notifications.models import Notification
 from notifications.tasks import deliver_notifications
 from notifications.text import single_line
@@ -63,23 +64,52 @@ def notifications_build(
     subject_template = get_template(f"emails/{name}_subject.txt")
     body_template = get_template(f"emails/{name}.txt")
     rows = []
-    seen = set()
+    # Each person once (the first of their user objects), active ones only.
+    distinct = {}
     for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        ctx = {**context, "recipient": user, "base_url": settings.PORTAL_BASE_URL}
-        subject = single_line(subject_template.render(ctx))
+        if user is not None and user.is_active:
+            distinct.setdefault(user.pk, user)
+    recipients = list(distinct.values())
+    # Whose link is the escalation page: asked once for all, and only of kinds where it matters.
+    staff = links.staff_ids(recipients) if links.needs_role(kind) else set()
+    # Each recipient's zone and email mode (notifications.preferences), in one query for all.
+    people = preferences.readers(recipients)
+    for user in recipients:
+        link = links.notification_link(
+            kind=kind,
+            recipient_is_staff=user.pk in staff,
+            case_id=case.pk if case is not None else None,
+            escalation_id=escalation.pk if escalation is not None else None,
+            level=escalation.level if escalation is not None else None,
+        )
+        ctx = {
+            **context,
+            "recipient": user,
+            "base_url": settings.PORTAL_BASE_URL,
+            # Where this recipient acts (notifications.links): the emails' "Open ..." line.
+            "link": settings.PORTAL_BASE_URL + link.path if link else "",
+            "link_label": link.label if link else "",
+        }
+        reader = people[user.pk]
+        # Every time in the message reads in the recipient's own zone, named (portal.times).
+        with timezone.override(reader.zone):
+            subject = single_line(subject_template.render(ctx))
+            body = body_template.render(ctx)
+        # An informational message to someone who chose the daily digest: in the inbox now,
+        # emailed in tomorrow's digest (notifications.digest), so delivered as written.
+        in_digest = reader.wants_in_digest(kind)
         rows.append(
             Notification(
                 recipient=user,
                 kind=kind,
                 subject=subject[:SUBJECT_MAX],
-                body=body_template.render(ctx),
+                body=body,
                 case=case,
                 escalation=escalation,
                 dedupe_key=dedupe_key(kind, event, user.pk),
                 created_at=now,
+                in_digest=in_digest,
+                sent_at=(now or timezone.now()) if in_digest else None,
             )
         )
     return rows

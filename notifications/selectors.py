@@ -5,11 +5,11 @@ from collections import defaultdict
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Substr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from notifications.models import Notification
+from notifications import links
+from notifications.models import Notification, NotificationKind
 
 # The inbox shows the start of a body only; reading the first characters in SQL keeps
 # a long escalation summary (up to 5,000 characters) out of every inbox page.
@@ -35,10 +35,19 @@ def inbox(user, *, unread_only=False) -> QuerySet[Notification]:
     """
     notifications = (
         Notification.objects.filter(recipient=user)
+        # A daily digest is an email that sums up inbox items, not one itself.
+        .exclude(kind=NotificationKind.DAILY_DIGEST)
         .select_related("escalation")
         .only(
-            "id", "kind", "subject", "created_at", "read_at", "case", "escalation",
-            "escalation__case", "escalation__level",
+            "id",
+            "kind",
+            "subject",
+            "created_at",
+            "read_at",
+            "case",
+            "escalation",
+            "escalation__case",
+            "escalation__level",
         )
         .annotate(body_head=Substr("body", 1, EXCERPT_SOURCE_CHARS))
         .order_by("-created_at", "-id")
@@ -53,17 +62,14 @@ def own_notification(user, notification_id) -> Notification | None:
     return inbox(user).filter(pk=notification_id).first()
 
 
-def notification_url(notification) -> str | None:
-    """Where a notification leads: its escalation in the case's history, else its case.
+def notification_url(notification, *, recipient_is_staff: bool) -> str | None:
+    """Where a notification leads its recipient: the page where they act (notifications.links).
 
     None when it concerns no case. Notifications are only ever written to people who may
-    see the case, and the case page checks access again, so the link alone leaks nothing.
+    see the case, and each page checks access again, so the link alone leaks nothing.
     """
-    if notification.escalation_id:
-        return notification.escalation.get_absolute_url()
-    if notification.case_id:
-        return reverse("cases:detail", args=[notification.case_id])
-    return None
+    link = links.link_of(notification, recipient_is_staff=recipient_is_staff)
+    return link.path if link else None
 
 
 def excerpt(body_head: str) -> str:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from notifications import selectors
+from notifications import links, selectors
 from notifications.inbox import mark_all_read, mark_read
 
 PAGE_SIZE = 25
@@ -21,8 +21,10 @@ def inbox(request):
     page = Paginator(selectors.inbox(request.user, unread_only=unread_only), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # Staff open their alerts on the escalation page, others on the case page (notifications.links).
+    is_staff = links.is_staff(request.user)
     for notification in page.object_list:
-        notification.url = selectors.notification_url(notification)
+        notification.url = selectors.notification_url(notification, recipient_is_staff=is_staff)
         notification.excerpt = selectors.excerpt(notification.body_head)
     return render(
         request,
@@ -44,7 +46,8 @@ def notification_open(request, notification_id):
     if notification is None:
         raise Http404("No such notification.")
     mark_read(user=request.user, notification_id=notification.pk)
-    return redirect(selectors.notification_url(notification) or reverse("notifications:inbox"))
+    url = selectors.notification_url(notification, recipient_is_staff=links.is_staff(request.user))
+    return redirect(url or reverse("notifications:inbox"))
 
 
 @login_required

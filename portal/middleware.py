@@ -1,5 +1,6 @@
 """Two guards at the edge: refuse oversized bodies before reading them, and answer
-503 (try again) rather than 500 when the database is unreachable or a lock wait ran out.
+503 (try again) rather than 500 when the database is unreachable or a lock wait ran out;
+and the reader's time zone, active for the whole request.
 """
 
 import logging
@@ -10,6 +11,9 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from portal import times
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +103,21 @@ class DatabaseUnavailableMiddleware:
     def _unavailable(self, request, exc):
         logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exc)
         return database_unavailable_response(request)
+
+
+class ViewerTimeZoneMiddleware:
+    """Pages and the emails a request writes show times in the signed-in person's zone.
+
+    After the authentication middleware. The zone comes from the session's copy
+    (portal.times.viewer_zone), so a page pays no query for it. The API is left in
+    settings.TIME_ZONE: it answers ISO 8601 with an offset, the same for every caller.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _is_api(request):
+            return self.get_response(request)
+        with timezone.override(times.viewer_zone(request)):
+            return self.get_response(request)

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages (and the emails a request writes) in the signed-in person's time zone.
+    "portal.middleware.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -143,6 +145,8 @@ TEMPLATES = [
                 "cases.context_processors.portal",
                 "notifications.context_processors.notification_bell",
             ],
+            # {{ value|when }}: the one format of a time people read, in the reader's zone.
+            "builtins": ["portal.templatetags.times"],
         },
     },
 ]
@@ -298,7 +302,21 @@ PORTAL_READY_MAX_UNSENT_AGE_SECONDS = env.float("PORTAL_READY_MAX_UNSENT_AGE_SEC
 PORTAL_READY_BROKER_TIMEOUT_SECONDS = env.float("PORTAL_READY_BROKER_TIMEOUT_SECONDS", default=1)
 # /metrics: with a token, only requests bearing it; without, only requests from this machine.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The daily digest (notifications.digest): a person who chose it gets one email a day, from
+# this hour in their own time zone; beat looks every PORTAL_DIGEST_SWEEP_SECONDS for digests due.
+PORTAL_DIGEST_HOUR = env.int("PORTAL_DIGEST_HOUR", default=8)
+PORTAL_DIGEST_SWEEP_SECONDS = env.float("PORTAL_DIGEST_SWEEP_SECONDS", default=600)
+if not 0 <= PORTAL_DIGEST_HOUR <= 23:
+    raise ValueError("PORTAL_DIGEST_HOUR must be an hour of the day, 0 to 23.")
+# Task modules beside the apps' tasks.py (autodiscovered): the digest writes to the outbox,
+# which sits above notifications.tasks, so its task lives with it.
+CELERY_IMPORTS = ["notifications.digest"]
 CELERY_BEAT_SCHEDULE = {
+    "send-daily-digests": {
+        "task": "notifications.digest.send_daily_digests_task",
+        "schedule": timedelta(seconds=PORTAL_DIGEST_SWEEP_SECONDS),
+        "options": {"expires": PORTAL_DIGEST_SWEEP_SECONDS},
+    },
     "redeliver-unsent-notifications": {
         "task": "notifications.tasks.redeliver_unsent",
         "schedule": timedelta(seconds=PORTAL_SWEEP_SECONDS),

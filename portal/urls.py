@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Changing the password keeps this session (update_session_auth_hash) and signs out
     # every other one: their stored password hash no longer matches.
+    path("account/", include("notifications.account_urls")),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("api/v1/", include(("escalations.api_urls", "api"))),

@@ -8,6 +8,16 @@ if [ ! -f .venv/.dev-installed ] || [ requirements-dev.txt -nt .venv/.dev-instal
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
   touch .venv/.dev-installed
 fi
+# axe-core for the accessibility test (package.json pins it); npm ci again when the lock file changed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund --loglevel=error
+  elif [ "${CI:-}" = "true" ]; then
+    echo "CI=true needs npm for axe-core (apt-get install npm)" >&2; exit 1
+  else
+    echo "No npm: the accessibility test will be skipped. Install it with: apt-get install npm" >&2
+  fi
+fi
 exports=$(.venv/bin/python scripts/services.py)
 eval "$exports"
 export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-test-secret-key-that-is-long-enough-for-the-checks}

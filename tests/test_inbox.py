@@ -326,7 +326,8 @@ def test_staff_see_who_each_escalation_notified_on_the_case_page(client, escalat
 
     html = page_html(client, escalated_case.get_absolute_url())
 
-    log = html[html.index('<details class="sent-log'):html.index("</details>")]
+    start = html.index('<details class="sent-log')  # the header's menu is a <details> too
+    log = html[start : html.index("</details>", start)]
     assert "Notifications for Level 1 (3)" in log
     assert "Escalation alert" in log and "CSM informed" in log and "Escalation received" in log
     assert "Carla Success" in log and "Cora Customer" in log
@@ -340,7 +341,8 @@ def test_staff_see_when_a_notification_was_sent(client, escalation_manager, esca
 
     html = page_html(client, escalated_case.get_absolute_url())
 
-    log = html[html.index('<details class="sent-log'):html.index("</details>")]
+    start = html.index('<details class="sent-log')  # the header's menu is a <details> too
+    log = html[start : html.index("</details>", start)]
     assert "not sent yet" not in log
     assert log.count("sent <time") == 3
 

@@ -25,7 +25,8 @@ from cases.services import case_create, case_update
 from cases.tests.factories import UserFactory
 from escalations.deadlines import sweep_review_deadlines
 from escalations.models import EscalationStatus
-from escalations.services import decide, escalate
+from escalations.review import escalation_assign, escalation_resolve, rca_file
+from escalations.services import comment_post, decide, escalate
 from notifications.delivery import deliver
 from notifications.models import Notification, NotificationKind
 
@@ -50,6 +51,13 @@ EXPECTED_RECIPIENTS = {
     ("review_overdue", "vp"),
     ("review_overdue", "customer"),  # the requester's copy
     ("outage_alert", "oncall"),
+    ("case_reply", "customer"),  # a public staff reply
+    ("customer_reply", "em"),  # the customer's reply on a claimed Level 1: its assignee
+    ("customer_reply", "senior"),  # on an accepted Level 3 nobody claimed: the level's responders
+    ("escalation_resolved", "customer"),
+    ("escalation_resolved", "csm"),
+    ("rca_filed", "customer"),
+    ("rca_filed", "csm"),
 }
 
 
@@ -65,12 +73,16 @@ def every_notification(
     """Every kind of notification, written by the services for every recipient they tell.
 
     One case climbs all four levels, each level ending another way (declined, overdue,
-    accepted, overdue at the top and declined), with the sweep's warnings on the way; two
-    more cases become outages, one raised by a member and one opened as Severity 1.
+    accepted, overdue at the top then accepted, its root cause analysis filed and resolved),
+    with the sweep's warnings and replies both ways on the way; two more cases become
+    outages, one raised by a member and one opened as Severity 1.
     """
     case = make_case(created_at=timezone.now() - timedelta(days=10), subject="Exports fail every night")
 
     level_1 = escalate(case, customer, "no_updates", "No update for a week.", now=timezone.now())
+    comment_post(case=case, user=escalation_manager, body="We are reading the logs.")
+    escalation_assign(escalation=level_1, assignee_id=escalation_manager.pk, by=escalation_manager)
+    comment_post(case=case, user=customer, body="Here are last night's logs too.")
     sweep_review_deadlines(now=level_1.due_soon_at)
     decide(
         level_1, escalation_manager, EscalationStatus.NOT_ACCEPTED, "We are on it.", now=level_1.due_soon_at + MINUTE
@@ -85,10 +97,20 @@ def every_notification(
     decide(
         level_3, senior_manager, EscalationStatus.ACCEPTED, "An engineer is assigned.", now=level_3.due_soon_at + MINUTE
     )
+    comment_post(case=case, user=customer, body="When will the engineer call?")
 
     level_4 = escalate(case, customer, "other", "The fix is late.", now=level_3.due_soon_at + 2 * MINUTE)
     sweep_review_deadlines(now=level_4.review_due_at)
-    decide(level_4, vp, EscalationStatus.NOT_ACCEPTED, "The plan stands.", now=level_4.review_due_at + MINUTE)
+    decide(level_4, vp, EscalationStatus.ACCEPTED, "A fix ships tonight.", now=level_4.review_due_at + MINUTE)
+    rca_file(
+        escalation=level_4,
+        user=vp,
+        root_cause="A skipped canary.",
+        contributing_factors="",
+        corrective_actions="Canary is mandatory.",
+        customer_summary="A change skipped our test stage; every change now passes it.",
+    )
+    escalation_resolve(escalation=level_4, user=vp)
 
     raised = make_case(created_at=timezone.now() - timedelta(days=1), subject="Checkout is down")
     case_update(case=raised, user=customer, severity=Severity.OUTAGE)
@@ -100,8 +122,10 @@ def every_notification(
 def test_every_kind_of_notification_is_produced_for_everyone_it_tells(every_notification):
     produced = {(n.kind, n.recipient.username) for n in every_notification}
 
-    # A new kind fails here until the scenario produces it, and so has its links tested.
-    assert set(NotificationKind.values) - {kind for kind, _ in produced} == set()
+    # A new kind fails here until the scenario produces it, and so has its links tested. The
+    # daily digest links the messages it covers (tests/test_daily_digest.py), none of its own.
+    about_a_case = set(NotificationKind.values) - {NotificationKind.DAILY_DIGEST}
+    assert about_a_case - {kind for kind, _ in produced} == set()
     assert EXPECTED_RECIPIENTS - produced == set()
 
 
@@ -146,6 +170,43 @@ def test_every_link_in_every_notification_opens_for_its_recipient(every_notifica
     assert failures == [], "links that do not open for their recipient (kind, recipient, url, status):\n" + "\n".join(
         map(repr, failures)
     )
+
+
+# Staff act on the escalation page; the customer, the CSM and on-call on the case page.
+STAFF = {"em", "sm", "senior", "vp", "oncall"}
+ACTED_ON_THE_ESCALATION_PAGE = {"escalation_alert", "review_due_soon", "review_overdue", "customer_reply"}
+
+
+def test_each_link_opens_the_page_where_its_recipient_acts(every_notification, mailoutbox):
+    wrong = []
+    inboxes = {}
+    for notification in every_notification:
+        user = notification.recipient
+        if user.username in STAFF and notification.kind in ACTED_ON_THE_ESCALATION_PAGE:
+            expected = reverse("escalations:detail", args=[notification.escalation_id])
+        else:
+            expected = reverse("cases:detail", args=[notification.case_id])
+        if user.pk not in inboxes:
+            client = Client()
+            client.force_login(user)
+            inboxes[user.pk] = inbox_items(client, user, wrong)
+        item = inboxes[user.pk][notification.pk]
+        html_links = [href.removeprefix(settings.PORTAL_BASE_URL) for href in sent_html_links(notification, mailoutbox)]
+        for where, urls in (
+            ("text", portal_links(notification.body)),
+            ("html", html_links),
+            ("inbox", item.links + item.opens),
+        ):
+            paths = {urlsplit(url).path for url in urls if not url.startswith("/inbox/")}
+            # The inbox's "open" form posts to /inbox/<id>/open/: it must redirect where the links point.
+            if where == "inbox" and item.opens:
+                client = Client()
+                client.force_login(user)
+                paths.add(urlsplit(client.post(item.opens[0])["Location"]).path)
+            if paths != {expected}:
+                wrong.append((notification.kind, user.username, where, sorted(paths), expected))
+
+    assert wrong == [], "\n".join(map(repr, wrong))
 
 
 # Reading links

@@ -87,8 +87,9 @@ def test_level_4_rca_and_resolution_over_the_api(api_as, old_case, customer, vp)
         client.post(f"{base}/decision/", {"decision": "accepted", "message": "Mine."}, format="json").status_code == 200
     )
     early = client.post(f"{base}/resolve/")
-    filed = client.post(f"{base}/rca/", {"root_cause": "Cause", "corrective_actions": "Fix"}, format="json")
-    twice = client.post(f"{base}/rca/", {"root_cause": "Cause", "corrective_actions": "Fix"}, format="json")
+    rca = {"root_cause": "Cause", "corrective_actions": "Fix", "customer_summary": "What changes."}
+    filed = client.post(f"{base}/rca/", rca, format="json")
+    twice = client.post(f"{base}/rca/", rca, format="json")
     resolved = client.post(f"{base}/resolve/")
 
     assert (early.status_code, early.json()["code"]) == (409, "not_resolvable")

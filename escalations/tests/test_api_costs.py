@@ -19,14 +19,16 @@ from notifications.tasks import deliver_notifications
 # savepoint in the test's, counted like BEGIN and COMMIT): the case locked with its window and
 # the customer's membership (1), the current escalation (1), the level (1), the calendar and
 # its holidays (2; the region's calendar comes with the case when it has one), the escalation,
-# its audit entry, the system comment (3), who is alerted (1), every notification in one
+# its audit entry, the system comment (3), who is alerted (1), every recipient's time zone and
+# email mode (1), which of them are staff, for their links (1), every notification in one
 # INSERT (1). Nothing after the commit but one publish.
-ESCALATE_QUERIES = 13
+ESCALATE_QUERIES = 15
 # The decision POST: the reviewer's groups (1), the escalation with what decide() reads (1),
 # the level and its responders' group (2); its transaction: the conditional update, its audit
-# entry, both comments in one INSERT, the notification (4, and 2 for the transaction); the
-# answer, read after the commit: the case, and its escalations with their people (2).
-DECISION_QUERIES = 12
+# entry, both comments in one INSERT, the requester's time zone and email mode, the notification
+# (5, and 2 for the transaction); the answer, read after the commit: the case, and its
+# escalations with their people (2).
+DECISION_QUERIES = 13
 
 
 @pytest.fixture

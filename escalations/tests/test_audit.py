@@ -2,16 +2,19 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from cases.tests.factories import UserFactory
+from escalations.audit import record_change
 from escalations.models import BusinessCalendar, Escalation, EscalationLevel, EscalationWindow, Holiday
 from escalations.review import escalation_assign, escalation_resolve, rca_file
 from escalations.services import AlreadyDecided, decide, escalate
@@ -51,6 +54,7 @@ def file_rca(escalation, user):
         root_cause="A config push skipped canary.",
         contributing_factors="",
         corrective_actions="Canary is now mandatory.",
+        customer_summary="A change skipped a test stage; every change now passes it.",
         now=LATER,
     )
 
@@ -370,11 +374,56 @@ def test_the_escalation_page_shows_its_history_of_changes_to_staff(client, escal
         ("Marked overdue", "system"),
         ("Not accepted", "em"),
     ]
+    assert [c.headline for c in response.context["changes"]] == [
+        "Escalated to Level 1 by Cora Customer",
+        "Marked overdue",
+        f"Not accepted by {escalation_manager.get_full_name()}",
+    ]
     html = response.content.decode()
     assert "History of changes" in html
-    assert "by Cora Customer" in html and "by the system" in html
-    assert "status: pending &rarr; not_accepted" in html
+    assert "<strong>Escalated to Level 1 by Cora Customer</strong>" in html
+    assert "· automatically" in html  # the sweep
+    assert "<li>Decision message: none &rarr; Not an impairment.</li>" in html
+    assert "status: pending" not in html and "not_accepted</li>" not in html  # the headline says it
     assert f'href="{history_url(escalation.case)}"' in html
+
+
+def test_the_history_says_who_claimed_and_assigned_by_name_with_times_in_the_page_format(
+    client, escalation, escalation_manager, support_manager, admin_user
+):
+    escalation_manager.first_name, escalation_manager.last_name = "Maria", "Manager"
+    escalation_manager.save()
+    support_manager.first_name, support_manager.last_name = "Sam", "Staff"
+    support_manager.save()
+    moved_to = datetime(2026, 12, 2, 13, 34, 44, 620710, tzinfo=UTC)
+    escalation_assign(escalation=escalation, assignee_id=escalation_manager.pk, by=escalation_manager, now=LATER)
+    escalation_assign(escalation=escalation, assignee_id=support_manager.pk, by=escalation_manager, now=LATER)
+    escalation_assign(escalation=escalation, assignee_id=None, by=support_manager, now=LATER)
+    with transaction.atomic():
+        record_change(
+            escalation,
+            actor=admin_user,
+            event="deadline_recomputed",
+            at=LATER,
+            changes={"review_due_at": (escalation.review_due_at, moved_to)},
+        )
+    client.force_login(escalation_manager)
+
+    response = client.get(f"/review/{escalation.pk}/")
+
+    headlines = [c.headline for c in response.context["changes"]]
+    assert headlines[1:] == [
+        "Claimed by Maria Manager",
+        "Assigned to Sam Staff by Maria Manager",
+        "Released by Sam Staff",
+        f"Review deadline recomputed by {admin_user.get_full_name() or admin_user.username}: its calendar changed",
+    ]
+    html = response.content.decode()
+    assert "assigned at" not in html.lower() and "empty" not in html
+    shown = re.sub(r'datetime="[^"]*"', "", html.split('id="changes"')[1].split("</section>")[0])
+    assert "+00:00" not in shown and "T13:34" not in shown  # no ISO time is read by people
+    moved = re.search(r"<li>Decision due: (.*?) &rarr; (.*?)</li>", html).groups()
+    assert moved[1].endswith("Wed 2 Dec 2026, 13:34 UTC</time>")
 
 
 def test_the_case_page_links_the_export_for_staff_only(client, escalation, escalation_manager, customer):

@@ -2,6 +2,7 @@
 sees when a change is not theirs to make (403) or the case is done (409), never a 500."""
 
 import pytest
+from django.utils import timezone
 
 from cases.models import CaseStatus, CommentKind, Severity
 from cases.tests.factories import UserFactory
@@ -139,10 +140,11 @@ def test_a_staff_reply_through_the_api_sets_the_first_response(case, escalation_
 
 
 @pytest.mark.parametrize("status", [CaseStatus.SOLVED, CaseStatus.CLOSED])
-def test_the_outage_button_on_a_finished_case_explains_and_pages_nobody(browser, make_case, on_call, status):
+@pytest.mark.parametrize("body", [{}, {"confirm": "yes"}], ids=["asking", "confirmed"])
+def test_the_outage_button_on_a_finished_case_explains_and_pages_nobody(browser, make_case, on_call, status, body):
     done = make_case(status=status)
 
-    response = browser.post(f"/cases/{done.pk}/outage/", follow=True)
+    response = browser.post(f"/cases/{done.pk}/outage/", body, follow=True)
 
     assert response.status_code == 200
     assert response.redirect_chain == [(done.get_absolute_url(), 302)]
@@ -152,6 +154,93 @@ def test_the_outage_button_on_a_finished_case_explains_and_pages_nobody(browser,
     done.refresh_from_db()
     assert done.severity == Severity.MINOR
     assert pages_sent() == 0
+
+
+# --- Raising to Severity 1: a confirmation first -----------------------------------------------
+
+
+def test_the_case_page_links_the_outage_confirmation_and_pages_nobody_on_the_way(browser, case, on_call):
+    page = browser.get(case.get_absolute_url()).content.decode()
+    assert f'<a class="btn secondary" href="/cases/{case.pk}/outage/">This is an outage' in page
+    assert f'action="/cases/{case.pk}/outage/"' not in page  # no one-click raise
+
+    response = browser.get(f"/cases/{case.pk}/outage/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Raise case #{case.pk} to Severity 1?" in html
+    assert "1 person in the On-call group" in html
+    assert "24/7" in html
+    assert "can no longer be escalated" in html
+    assert '<input type="hidden" name="confirm" value="yes">' in html
+    case.refresh_from_db()
+    assert case.severity == Severity.MINOR
+    assert pages_sent() == 0
+
+
+def test_the_confirmation_counts_everyone_who_is_paged(browser, case, on_call):
+    UserFactory(username="pager2", groups=["On-call"])
+    UserFactory(username="retired", groups=["On-call"], is_active=False)
+
+    html = browser.get(f"/cases/{case.pk}/outage/").content.decode()
+
+    assert "2 people in the On-call group" in html
+
+
+def test_an_unconfirmed_post_only_asks_again(browser, case, on_call):
+    response = browser.post(f"/cases/{case.pk}/outage/")
+
+    assert response.status_code == 200
+    assert f"Raise case #{case.pk} to Severity 1?" in response.content.decode()
+    case.refresh_from_db()
+    assert case.severity == Severity.MINOR
+    assert pages_sent() == 0
+
+
+def test_a_confirmed_raise_pages_on_call_once_and_the_page_says_it_once(browser, case, on_call):
+    response = browser.post(f"/cases/{case.pk}/outage/", {"confirm": "yes"}, follow=True)
+
+    assert response.redirect_chain == [(case.get_absolute_url(), 302)]
+    case.refresh_from_db()
+    assert case.severity == Severity.OUTAGE
+    assert pages_sent() == 1
+    html = response.content.decode()
+    assert f'<li class="success">Case #{case.pk} is now Severity 1, and the on-call team has been paged.</li>' in html
+    panel = html[html.index('id="escalate"') : html.index("</section>", html.index('id="escalate"'))]
+    assert panel.count("24/7") == 1 and "paged" not in panel  # said once, not again and again
+    assert "This is an outage" not in html  # already Severity 1
+    assert "Urgent but not an outage?" not in html
+    again = browser.get(f"/cases/{case.pk}/outage/", follow=True)
+    assert "already Severity 1" in again.content.decode()
+    assert pages_sent() == 1
+
+
+def test_the_high_priority_tip_goes_once_the_priority_is_high(browser, make_case):
+    young = make_case(created_at=timezone.now())
+    tip = "set Customer Priority to High"
+
+    assert tip in browser.get(young.get_absolute_url()).content.decode()
+    assert "Urgent but not an outage?" in browser.get(young.get_absolute_url()).content.decode()
+    browser.post(f"/cases/{young.pk}/priority/", {"customer_priority": "high"})
+
+    html = browser.get(young.get_absolute_url()).content.decode()
+    assert "You can escalate this case from" in html
+    assert tip not in html and "Urgent but not an outage?" not in html
+
+
+def test_nobody_on_call_is_said_before_confirming(browser, case):
+    html = browser.get(f"/cases/{case.pk}/outage/").content.decode()
+
+    assert "Nobody is in the On-call group right now, so nobody is paged" in html
+
+
+def test_the_csm_cannot_reach_the_confirmation(client, case, csm, on_call):
+    client.force_login(csm)
+
+    response = client.get(f"/cases/{case.pk}/outage/", follow=True)
+
+    assert response.redirect_chain == [(case.get_absolute_url(), 302)]
+    assert "Only members of the case" in response.content.decode()
 
 
 def test_the_priority_form_on_a_closed_case_explains_and_changes_nothing(browser, make_case):
@@ -182,18 +271,19 @@ def test_staff_pressing_the_outage_button_without_a_reason_are_asked_for_one(cli
                                                                              on_call):
     client.force_login(escalation_manager)
 
-    response = client.post(f"/cases/{case.pk}/outage/", follow=True)
+    response = client.post(f"/cases/{case.pk}/outage/", {"confirm": "yes"})
 
-    assert response.status_code == 200
-    assert '<li class="error">' in response.content.decode()
-    assert "reason" in response.content.decode()
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<li class="error">Give a reason' in html
+    assert '<textarea id="outage-reason" name="reason"' in html  # the confirmation again, with the field
     assert pages_sent() == 0
 
 
 def test_staff_raise_an_outage_from_the_page_with_a_reason(client, case, escalation_manager, on_call):
     client.force_login(escalation_manager)
 
-    response = client.post(f"/cases/{case.pk}/outage/", {"reason": "Every EU login fails."})
+    response = client.post(f"/cases/{case.pk}/outage/", {"confirm": "yes", "reason": "Every EU login fails."})
 
     assert response.status_code == 302
     case.refresh_from_db()

@@ -1,6 +1,7 @@
 """The customer's pages: what a tired customer at 2 a.m. reads on each one."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -197,8 +198,12 @@ def test_another_organizations_case_is_not_found(browser, outsider):
 
 
 def test_state_changes_refuse_get(browser, case):
-    for action in ("comments", "priority", "outage"):
+    for action in ("comments", "priority"):
         assert browser.get(f"/cases/{case.pk}/{action}/").status_code == 405
+    # The outage URL's GET is its confirmation step, which changes nothing.
+    assert browser.get(f"/cases/{case.pk}/outage/").status_code == 200
+    case.refresh_from_db()
+    assert case.severity != 1
 
 
 def test_a_customer_raises_priority_and_comments(browser, case):
@@ -354,3 +359,73 @@ def test_the_case_page_says_what_the_service_reads_in_every_situation(
         assert escape(expected.message) in html
     elif expected.next_level > 1:
         assert f"Escalate again, to Level {expected.next_level}" in html
+
+
+# --- The case list says what each case waits for -------------------------------------------------
+
+# Situation (escalations.tests.factories) -> what the list says of it: where the case stands,
+# the next moment, and when it comes (hours from now), if it has a time.
+LIST_STATES = {
+    "case_closed": ("Not escalated", "", None),
+    "severity_1": ("Outage: on-call working", "", None),
+    "too_early": ("Not escalated", "Escalation opens", 3),  # Severity 2, premium: 4 h from creation
+    "first_level": ("Not escalated", "Can be escalated now", None),
+    "review_pending": ("Level 1 in review", "Decision due", 2),
+    "review_overdue": ("Level 1 review overdue", "Can go to Level 2 now", None),
+    "after_a_decision": ("Level 2 not accepted", "Can go to Level 3 now", None),
+    "max_level": ("Level 4 accepted", "", None),
+}
+LIST_NOW = datetime(2026, 11, 25, 14, 5, tzinfo=UTC)
+
+
+def list_row(html, case) -> str:
+    start = html.index(f'<a href="{case.get_absolute_url()}">#{case.pk}</a>')
+    return html[start : html.index("</tr>", start)]
+
+
+@pytest.mark.parametrize("viewer", ["member", "staff", "csm"])
+def test_the_case_list_says_each_cases_escalation_state_and_next_moment(
+    client, organization, customer, escalation_manager, csm, viewer
+):
+    with time_machine.travel(LIST_NOW, tick=False):
+        cases = {
+            name: case_in_situation(name, organization=organization, member=customer, staff=None, now=LIST_NOW)[0]
+            for name in LIST_STATES
+        }
+        client.force_login({"member": customer, "staff": escalation_manager, "csm": csm}[viewer])
+        html = page_html(client, "/")
+
+    for name, (where, then, hours) in LIST_STATES.items():
+        row = list_row(html, cases[name])
+        cell = row[row.index('class="esc-state"') :]
+        assert f">{where}</span>" in cell, name
+        if then:
+            assert f'<div class="small">{then}' in cell, name
+        else:
+            assert '<div class="small">' not in cell, name
+        if hours is not None:
+            shown = re.search(r'<time datetime="([^"]+)">', cell).group(1)
+            assert datetime.fromisoformat(shown) == LIST_NOW + timedelta(hours=hours), name
+
+
+def test_the_case_list_state_costs_no_query_per_case(
+    browser, organization, customer, escalation_manager, django_assert_max_num_queries
+):
+    def add_cases(count):
+        names = list(LIST_STATES)
+        for n in range(count):
+            case_in_situation(names[n % len(names)], organization=organization, member=customer, staff=None, now=now)
+
+    now = timezone.now()
+    add_cases(5)
+    with django_assert_max_num_queries(12) as with_five:
+        assert browser.get("/").status_code == 200
+    queries_with_five = len(with_five.captured_queries)  # read now: a request resets the log
+    add_cases(45)
+
+    with django_assert_max_num_queries(queries_with_five):
+        response = browser.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "50 cases" in html
+    assert html.count('class="esc-state"') == 25  # a page, each row with its state

@@ -58,7 +58,7 @@ def test_it_tells_the_customer_when_escalation_opens_in_words():
     verdict = evaluate(facts(severity=2, wait=timedelta(hours=4), now=CREATED + timedelta(minutes=30)))
 
     assert "4 hours" in verdict.message
-    assert "Mon 02 Mar 2026, 13:00 UTC" in verdict.message
+    assert "Mon 2 Mar 2026, 13:00 UTC" in verdict.message
     assert "Customer Priority" in verdict.message
 
 
@@ -154,7 +154,7 @@ INSTANTS = [
     ("new-york-across-midnight", datetime(2026, 11, 27, 21, 0, tzinfo=ZoneInfo("America/New_York")),
      "Sat 28 Nov 2026, 02:00 UTC"),
     ("fixed-offset", datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
-     "Mon 02 Mar 2026, 03:30 UTC"),
+     "Mon 2 Mar 2026, 03:30 UTC"),
 ]
 
 

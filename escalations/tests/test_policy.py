@@ -1,6 +1,6 @@
 """The shared escalation rules, pure: a table, no database."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -104,12 +104,70 @@ def test_the_rca_follows_the_decision_at_a_level_that_requires_it_and_resolving_
     assert not steps(EscalationStatus.NOT_ACCEPTED).can_resolve
 
 
-def test_claiming_is_for_a_review_still_to_do_and_releasing_until_resolved():
+def test_claiming_and_releasing_are_for_a_review_still_to_do():
     assert steps(EscalationStatus.PENDING).can_claim
     assert steps(EscalationStatus.PENDING, assignee_id=SOMEONE).can_claim  # take over
     assert not steps(EscalationStatus.PENDING, assignee_id=ME).can_claim
     assert not steps(EscalationStatus.PENDING, superseded=True).can_claim
     assert not steps(EscalationStatus.ACCEPTED).can_claim
-    assert steps(EscalationStatus.ACCEPTED, assignee_id=ME).can_release
-    assert not steps(EscalationStatus.RESOLVED, assignee_id=ME).can_release
+    assert steps(EscalationStatus.PENDING, assignee_id=ME).can_release
+    assert not steps(EscalationStatus.PENDING, assignee_id=SOMEONE).can_release  # a colleague's: take over
     assert not steps(EscalationStatus.PENDING).can_release
+
+
+@pytest.mark.parametrize(
+    "status", [EscalationStatus.ACCEPTED, EscalationStatus.NOT_ACCEPTED, EscalationStatus.RESOLVED]
+)
+@pytest.mark.parametrize("assignee_id", [None, ME, SOMEONE])
+def test_a_decided_escalation_offers_neither_claim_nor_release(status, assignee_id):
+    decided = steps(status, assignee_id=assignee_id)
+    assert (decided.can_claim, decided.can_release) == (False, False)
+    superseded = steps(EscalationStatus.PENDING, superseded=True, assignee_id=assignee_id)
+    assert (superseded.can_claim, superseded.can_release) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("hours", "words"),
+    [
+        ({1: 4, 2: 4, 3: 4, 4: 4}, "4 business hours at every level"),
+        (
+            {1: 4, 2: 4, 3: 8, 4: 2},
+            "Levels 1-2: 4 business hours, Level 3: 8 business hours, Level 4: 2 business hours",
+        ),
+        ({1: 1, 2: 4, 3: 4}, "Level 1: 1 business hour, Levels 2-4: 4 business hours"),  # Level 4 deleted: default
+    ],
+)
+def test_the_queue_header_says_every_levels_review_time_as_the_levels_have_it(hours, words):
+    levels = {n: Level(Responder.ESCALATION_MANAGERS, timedelta(hours=h)) for n, h in hours.items()}
+    assert policy.review_times_in_words(levels) == words
+
+
+AT = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("code", "available_at", "next_level", "current", "state"),
+    [
+        ("severity_1", None, None, None, ("Outage: on-call working", "", None)),
+        ("severity_1", None, None, (2, "pending"), ("Outage: on-call working", "", None)),
+        ("case_closed", None, None, None, ("Not escalated", "", None)),
+        ("case_closed", None, None, (1, "pending"), ("Level 1 pending review", "", None)),
+        ("too_early", AT, None, None, ("Not escalated", "Escalation opens", AT)),
+        ("too_early", AT, None, (1, "accepted"), ("Level 1 accepted", "Level 2 opens", AT)),
+        ("review_pending", AT, None, (2, "pending"), ("Level 2 in review", "decision due", AT)),
+        ("eligible", None, 1, None, ("Not escalated", "can be escalated now", None)),
+        ("eligible", None, 2, (1, "pending"), ("Level 1 review overdue", "can go to Level 2 now", None)),
+        ("eligible", None, 3, (2, "not_accepted"), ("Level 2 not accepted", "can go to Level 3 now", None)),
+        ("eligible", None, 2, (1, "resolved"), ("Level 1 resolved", "can go to Level 2 now", None)),
+        ("max_level", None, None, (4, "accepted"), ("Level 4 accepted", "", None)),
+        ("max_level", None, None, (4, "pending"), ("Level 4 review overdue", "", None)),
+    ],
+)
+def test_a_cases_escalation_state_says_where_it_stands_and_what_comes_next(
+    code, available_at, next_level, current, state
+):
+    level, status = current or (None, None)
+    said = policy.escalation_state(
+        code=code, available_at=available_at, next_level=next_level, current_level=level, current_status=status
+    )
+    assert (said.now, said.next, said.at) == state

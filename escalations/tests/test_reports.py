@@ -290,9 +290,9 @@ def test_the_chart_says_its_figures_in_words(staff, month):
     desc = re.search(r'<desc id="report-chart-desc">(.*?)</desc>', html, re.S).group(1)
 
     assert "the last 30 days (16 Feb to 18 Mar 2026)" in desc
-    assert "Level 1, Escalation Managers: 50% (2 of 4)" in desc
-    assert "Level 2, Support Management: 100% (1 of 1)" in desc
-    assert "Level 4, VP of Support: nothing decided or past its deadline yet" in desc
+    assert "Level 1, Escalation Managers decide: 50% (2 of 4)" in desc
+    assert "Level 2, Escalation Managers decide, Support Management alerted: 100% (1 of 1)" in desc
+    assert "Level 4, VP of Support decides: nothing decided or past its deadline yet" in desc
     assert "Overall: 66% (4 of 6)" in desc
     assert "The target is 90%." in desc
     assert re.search(r'<title id="report-chart-title">[^<]+</title>', html)

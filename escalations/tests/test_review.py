@@ -15,6 +15,7 @@ def rca(escalation, user, **overrides):
         "root_cause": "A config push skipped canary.",
         "contributing_factors": "Friday deploy.",
         "corrective_actions": "Canary is now mandatory.",
+        "customer_summary": "A change skipped a test stage; every change now passes it.",
     }
     fields.update(overrides)
     return rca_file(escalation=escalation, user=user, **fields)
@@ -27,6 +28,20 @@ def test_a_manager_claims_and_releases_an_escalation(escalation, escalation_mana
 
     released = escalation_assign(escalation=escalation, assignee_id=None, by=escalation_manager)
     assert (released.assignee, released.assigned_at) == (None, None)
+
+
+def test_a_decided_escalation_keeps_who_worked_it_and_cannot_be_claimed_or_released(
+    escalation, escalation_manager, support_manager
+):
+    escalation_assign(escalation=escalation, assignee_id=escalation_manager.pk, by=escalation_manager)
+    decide(escalation, escalation_manager, "accepted", "Engineer assigned.")
+
+    with pytest.raises(NotResolvable, match="nothing left to release"):
+        escalation_assign(escalation=escalation, assignee_id=None, by=escalation_manager)
+    with pytest.raises(NotResolvable, match="nothing left to claim"):
+        escalation_assign(escalation=escalation, assignee_id=support_manager.pk, by=support_manager)
+    escalation.refresh_from_db()
+    assert escalation.assignee == escalation_manager
 
 
 def test_only_staff_take_on_escalations_and_only_staff_are_assigned(escalation, escalation_manager, customer):

@@ -125,7 +125,7 @@ def test_it_is_paginated_and_numbers_positions_across_pages(staff_browser, organ
 
     assert "Page 2 of 2" in second
     assert "Case number 25" in second and "Case number 24" not in second
-    assert '<td class="position">26</td>' in second
+    assert '<td class="position" data-label="Position">26</td>' in second
 
 
 def test_the_support_queue_runs_a_fixed_number_of_queries(

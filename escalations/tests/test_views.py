@@ -1,13 +1,14 @@
 """The review team's pages: the queue and the escalation page, as a manager uses them."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
 from cases.models import CaseComment
-from cases.tests.factories import OrganizationFactory, RegionFactory, UserFactory
-from escalations.models import Escalation, RootCauseAnalysis
+from cases.tests.factories import CaseFactory, OrganizationFactory, RegionFactory, UserFactory
+from escalations.models import BusinessCalendar, Escalation, EscalationLevel, RootCauseAnalysis
 from escalations.services import decide, escalate
 from escalations.tests.factories import escalated_to, many_escalations
 from escalations.views import business_time_words
@@ -95,10 +96,47 @@ def test_the_queue_puts_the_most_urgent_first_and_marks_the_overdue_one(
 
     assert html.index(late.case.subject) < html.index(later.case.subject)
     overdue_row = html[html.index('<tr class="overdue">') : html.index(late.case.subject)]
-    assert "Overdue" in overdue_row and "Overdue by 1 h 5 m of business time" in overdue_row
+    assert '<strong class="time-left">Overdue by 1 h 5 m</strong>' in overdue_row
+    assert "overdue by 1 h 5 m of business time" in overdue_row
+    assert '<strong class="time-left">Due in 2 h 15 m</strong>' in html
     assert "2 h 15 m of business time left" in html
     assert f'datetime="{later.review_due_at.isoformat()}"' in html  # the wall-clock due time
     assert "1 overdue" in html
+
+
+def test_the_queue_headline_is_the_clock_time_it_is_ordered_by_with_business_time_beside_it(
+    client, escalation_manager, customer
+):
+    """Two calendars: the deadline due first by the clock has more business time left. The
+    headline follows the order (due in 6 h, then 17 h 30 m); business time is said beside it."""
+    new_york = BusinessCalendar.objects.create(name="New York", timezone="America/New_York")
+    americas = RegionFactory(name="Americas", calendar=new_york)
+    wednesday_1600 = WEDNESDAY_1405.replace(hour=16, minute=0)
+    cases = {
+        name: CaseFactory(
+            organization=OrganizationFactory(name=name, region=region, members=[customer]),
+            requester=customer,
+            subject=f"{name} export fails",
+            created_at=wednesday_1600 - timedelta(days=3),
+        )
+        for name, region in (("Gotham", americas), ("Zenith", None))
+    }
+    due = {"Gotham": wednesday_1600.replace(hour=22), "Zenith": wednesday_1600 + timedelta(hours=17, minutes=30)}
+    for name, case in cases.items():
+        escalation = escalate(case, customer, "other", "Help", now=wednesday_1600 - timedelta(hours=1))
+        Escalation.objects.filter(pk=escalation.pk).update(review_due_at=due[name])
+    signed_in(client, escalation_manager)
+
+    with time_machine.travel(wednesday_1600, tick=False):
+        html = page_html(client, "/review/")
+
+    gotham, zenith = html.index("Gotham export fails"), html.index("Zenith export fails")
+    assert gotham < zenith
+    headlines = re.findall(r'<strong class="time-left">([^<]+)</strong>', html)
+    assert headlines == ["Due in 6 h 0 m", "Due in 17 h 30 m"]
+    # Beside each: New York works until 22:00 UTC; UTC's calendar 16-17 today, 9-9:30 tomorrow.
+    business = re.findall(r'<div class="small business-left">([^<]+)</div>', html)
+    assert business == ["6 h 0 m of business time left", "1 h 30 m of business time left"]
 
 
 def test_the_queue_and_the_page_show_it_overdue_the_second_its_deadline_passes_before_any_sweep(
@@ -116,10 +154,11 @@ def test_the_queue_and_the_page_show_it_overdue_the_second_its_deadline_passes_b
     assert '<tr class="overdue">' in queue
     row = queue[queue.index('<tr class="overdue">') : queue.index(escalation.case.subject)]
     assert '<span class="badge overdue-badge">Overdue</span>' in row
-    assert "Overdue by less than a minute of business time" in row
+    assert "overdue by less than a minute of business time" in row
     assert "1 overdue" in queue
     assert '<span class="badge overdue-badge">Overdue</span>' in page
-    assert '<strong class="late">Overdue by less than a minute of business time</strong>' in page
+    assert '<strong class="late">Overdue by less than a minute</strong>' in page
+    assert "(overdue by less than a minute of business time)" in page
 
 
 def test_after_closing_time_the_queue_counts_only_business_time(client, escalation_manager, make_old_case, customer):
@@ -164,6 +203,48 @@ def test_the_queue_shows_pending_by_default_and_decided_ones_on_request(client, 
     assert escalation.case.subject not in page_html(client, "/review/")
     assert escalation.case.subject in page_html(client, "/review/?status=accepted")
     assert escalation.case.subject in page_html(client, "/review/?status=any")
+
+
+def test_decided_escalations_offer_neither_claim_nor_release_in_the_queue_or_on_their_page(
+    client, escalation_manager, make_old_case, customer
+):
+    claimed = escalate(make_old_case(subject="Claimed and decided"), customer, "other", "A")
+    Escalation.objects.filter(pk=claimed.pk).update(assignee=escalation_manager, assigned_at=WEDNESDAY_1405)
+    decide(claimed, escalation_manager, "accepted", "On it.")
+    open_one = escalate(make_old_case(subject="Still to review"), customer, "other", "B")
+    signed_in(client, escalation_manager)
+
+    queue = page_html(client, "/review/?status=any")
+    decided_row = queue[queue.index("Claimed and decided") : queue.index("</tr>", queue.index("Claimed and decided"))]
+    assert "<strong>You</strong>" in decided_row  # who worked it stays shown
+    assert "assign-form" not in decided_row
+    assert f'action="/review/{open_one.pk}/claim/"' in queue
+    page = page_html(client, f"/review/{claimed.pk}/")
+    assert f"/review/{claimed.pk}/release/" not in page and f"/review/{claimed.pk}/claim/" not in page
+    assert client.post(f"/review/{claimed.pk}/release/", follow=True).status_code == 200
+    assert Escalation.objects.get(pk=claimed.pk).assignee == escalation_manager
+
+
+def test_the_queue_header_reads_the_review_times_from_the_levels(client, escalation_manager):
+    signed_in(client, escalation_manager)
+
+    assert "(4 business hours at every level)" in page_html(client, "/review/")
+    EscalationLevel.objects.filter(number=3).update(review_within=timedelta(hours=8))
+    html = page_html(client, "/review/")
+    assert "(Levels 1-2: 4 business hours, Level 3: 8 business hours, Level 4: 4 business hours)" in html
+    assert "as seeded" not in html
+
+
+def test_the_escalation_page_names_the_level_by_who_decides_and_who_is_alerted(
+    client, escalation_manager, old_case, customer
+):
+    level_2 = escalated_to(2, old_case, customer)
+    signed_in(client, escalation_manager)
+
+    html = page_html(client, f"/review/{level_2.pk}/")
+
+    assert "<dd>Level 2: Escalation Managers decide, Support Management alerted</dd>" in html
+    assert "Level 2 escalations are decided by the Escalation Managers." not in html  # em decides: form shown
 
 
 def test_every_filter_control_is_labelled(client, escalation_manager):
@@ -305,7 +386,12 @@ def test_level_4_asks_for_the_rca_before_it_is_resolved(client, vp, old_case, cu
     missing = client.post(f"{base}/rca/", {"root_cause": "", "corrective_actions": "Canary."})
     assert missing.status_code == 400 and not RootCauseAnalysis.objects.exists()
     filing = client.post(
-        f"{base}/rca/", {"root_cause": "A skipped canary.", "corrective_actions": "Canary is mandatory."}
+        f"{base}/rca/",
+        {
+            "root_cause": "A skipped canary.",
+            "corrective_actions": "Canary is mandatory.",
+            "customer_summary": "Every change now passes our test stage.",
+        },
     )
     assert filing.status_code == 302
     filed = page_html(client, f"{base}/")
@@ -357,9 +443,9 @@ def test_the_queue_runs_a_fixed_number_of_queries(
 ):
     signed_in(client, escalation_manager)
     many_escalations(5, organization, customer, escalation_manager, now=WEDNESDAY_1405)
-    with django_assert_max_num_queries(11):  # the process's first page also loads the calendars: 3 queries
+    with django_assert_max_num_queries(12):  # the process's first page also loads the calendars: 3 queries
         first = client.get("/review/?status=any")
-    with django_assert_max_num_queries(8) as with_five:
+    with django_assert_max_num_queries(9) as with_five:  # 9: the levels' review times, for the header
         again = client.get("/review/?status=any")
     assert (first.status_code, again.status_code) == (200, 200)
     queries_with_five = len(with_five.captured_queries)  # read now: the next request resets the log

@@ -1,22 +1,24 @@
 // Progressive enhancement only: every page works without it.
-// 1. <time data-local> shows the instant in the reader's own time zone as well.
-// 2. [data-countdown] counts down to its datetime and reloads the page when it is reached.
+// Times are written by the server, in the reader's time zone and the site's one format
+// (portal.times): nothing here rewrites them.
+// 1. [data-countdown] counts clock time down to its datetime and reloads the page when it is reached.
+// 2. [data-reload-at] reloads the page when its datetime passes (a business-time deadline,
+//    which a clock countdown would misstate: the server says how much business time is left).
 (function () {
   "use strict";
-  const fmt = new Intl.DateTimeFormat(undefined, {
-    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
-  });
-  document.querySelectorAll("time[data-local]").forEach(function (el) {
-    const when = new Date(el.getAttribute("datetime"));
-    if (!isNaN(when)) { el.title = el.textContent.trim(); el.textContent = fmt.format(when); }
-  });
+  // The longest delay setTimeout keeps (about 24.8 days); a later moment is not waited for.
+  const MAX_DELAY_MS = 2147483647;
 
-  function pad(n) { return String(n).padStart(2, "0"); }
   function render(ms) {
     const s = Math.max(0, Math.floor(ms / 1000));
     const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
-    return (d ? d + "d " : "") + pad(h) + "h " + pad(m) + "m " + pad(s % 60) + "s";
+    return (d ? d + " d " : "") + (d || h ? h + " h " : "") + m + " m " + (s % 60) + " s";
   }
+  document.querySelectorAll("[data-reload-at]").forEach(function (el) {
+    const left = new Date(el.getAttribute("data-reload-at")).getTime() - Date.now();
+    // Only a moment still ahead: a clock running ahead of the server's must not reload in a loop.
+    if (left > 0 && left < MAX_DELAY_MS) setTimeout(function () { window.location.reload(); }, left + 1500);
+  });
   document.querySelectorAll("[data-countdown]").forEach(function (el) {
     const target = new Date(el.getAttribute("data-countdown")).getTime();
     if (isNaN(target)) return;

@@ -9,23 +9,13 @@
   const stamp = document.getElementById("queue-updated");
   if (!document.getElementById(RESULTS_ID) || !window.fetch || !window.DOMParser) return;
 
+  // The device's clock, to the second: when this tab last refreshed, not a time of the data.
   const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  const local = new Intl.DateTimeFormat(undefined, {
-    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
-  });
 
   function showUpdated(text) {
     if (!stamp) return;
     stamp.textContent = text;
     stamp.hidden = false;
-  }
-
-  // The same local-time rendering portal.js gives the first page, for the swapped-in rows.
-  function localiseTimes(root) {
-    root.querySelectorAll("time[data-local]").forEach(function (el) {
-      const when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) { el.title = el.textContent.trim(); el.textContent = local.format(when); }
-    });
   }
 
   // Never pull the rows from under someone choosing a filter or pressing Claim.
@@ -49,9 +39,8 @@
         const current = document.getElementById(RESULTS_ID);
         if (!fresh || !current) throw new Error("no results in the page");
         if (isBusy()) return;  // the user started something while we fetched
-        const adopted = document.importNode(fresh, true);
-        localiseTimes(adopted);
-        current.replaceWith(adopted);
+        // Its times come from the server, in the reader's zone and the site's format.
+        current.replaceWith(document.importNode(fresh, true));
         showUpdated("Updated " + clock.format(new Date()));
       })
       .catch(function () {

@@ -99,11 +99,14 @@ def test_the_manager_declines_the_most_urgent_escalation_and_the_customer_takes_
         expect(row.get_by_role("link")).to_have_text(subject)
     expect(rows.nth(0)).to_have_class(re.compile(r"\boverdue\b"))
     expect(rows.nth(0).locator(".overdue-badge")).to_have_text("Overdue")
-    expect(rows.nth(0).locator(".time-left")).to_have_text(re.compile(r"^Overdue by .+ of business time$"))
+    # The headline is the clock time the queue is ordered by; business time is beside it.
+    expect(rows.nth(0).locator(".time-left")).to_have_text(re.compile(r"^Overdue by \d+ h \d+ m$"))
+    expect(rows.nth(0).locator(".business-left")).to_have_text(re.compile(r"^overdue by .+ of business time$"))
     for row in (rows.nth(1), rows.nth(2)):
         expect(row).not_to_have_class(re.compile(r"\boverdue\b"))
         expect(row.locator(".overdue-badge")).to_have_count(0)
-        expect(row.locator(".time-left")).to_have_text(re.compile(r"of business time left$"))
+        expect(row.locator(".time-left")).to_have_text(re.compile(r"^Due in "))
+        expect(row.locator(".business-left")).to_have_text(re.compile(r"of business time left$"))
     expect(page.locator(".queue-summary")).to_contain_text("3 escalations · 1 overdue")
     screenshot(page, "review-queue")
 
@@ -156,7 +159,7 @@ def test_the_manager_declines_the_most_urgent_escalation_and_the_customer_takes_
     expect(row).to_have_count(1)  # the declined Level 1 left the queue; Level 2 took its place
     expect(row).to_contain_text("Level 2")
     expect(row.get_by_role("link")).to_have_attribute("href", f"/review/{level_2.pk}/")
-    expect(row.locator(".time-left")).to_have_text(re.compile(r"of business time left$"))
+    expect(row.locator(".business-left")).to_have_text(re.compile(r"of business time left$"))
     expect(queue_rows(page)).to_have_count(3)
 
 
@@ -212,7 +215,7 @@ def test_level_3_is_decided_by_the_regions_senior_manager_not_by_an_escalation_m
 
 
 def test_level_4_is_accepted_by_the_vp_and_resolved_only_after_the_root_cause_analysis(
-    page, sign_in, screenshot, customer, make_case, escalation_manager, senior_manager, vp
+    page, new_page, sign_in, screenshot, customer, make_case, escalation_manager, senior_manager, vp
 ):
     case = make_case(subject="Orders vanish after checkout", created_at=ago(days=3))
     level_4 = escalate_to(4, case, customer, {1: escalation_manager, 2: escalation_manager, 3: senior_manager})
@@ -240,6 +243,7 @@ def test_level_4_is_accepted_by_the_vp_and_resolved_only_after_the_root_cause_an
     rca.get_by_label("Root cause").fill("A retry storm dropped orders when the payment queue was full.")
     rca.get_by_label("Contributing factors").fill("No alert on the queue's depth.")
     rca.get_by_label("Corrective actions").fill("Bounded retries with backoff; an alert at 80% queue depth.")
+    rca.get_by_label("Summary for the customer").fill("Orders were lost when a queue filled up; it is now watched.")
     rca.get_by_role("button", name="File the analysis").click()
 
     expect(page.get_by_role("status")).to_contain_text("The root cause analysis is filed.")
@@ -254,6 +258,15 @@ def test_level_4_is_accepted_by_the_vp_and_resolved_only_after_the_root_cause_an
     assert level_4.status == "resolved" and level_4.resolved_at is not None
     analysis = RootCauseAnalysis.objects.get(escalation=level_4)
     assert (analysis.completed_by, analysis.contributing_factors) == (vp, "No alert on the queue's depth.")
+
+    # The customer reads the summary written for her on the case page, and nothing else of the analysis.
+    customer_page = new_page()
+    sign_in(customer_page, customer)
+    customer_page.goto(case.get_absolute_url())
+    summary = customer_page.locator("#rca-4")
+    expect(summary).to_contain_text("Orders were lost when a queue filled up; it is now watched.")
+    expect(customer_page.locator("main")).not_to_contain_text("A retry storm dropped orders")
+    expect(customer_page.locator("main")).not_to_contain_text("Bounded retries with backoff")
 
 
 def test_the_open_queue_shows_a_new_escalation_after_its_30_second_poll_without_a_reload(

@@ -62,7 +62,7 @@ def state():
 ACTIONS = [
     ("comment", "customer", "/cases/{case}/comments/", {"body": "Forged comment."}, False),
     ("priority", "customer", "/cases/{case}/priority/", {"customer_priority": "high"}, False),
-    ("outage", "customer", "/cases/{case}/outage/", {}, False),
+    ("outage", "customer", "/cases/{case}/outage/", {"confirm": "yes"}, True),  # GET: the confirmation step
     ("escalate", "customer", "/cases/{case}/escalate/", {"reason": "other", "summary": "Forged."}, True),
     (
         "new case",

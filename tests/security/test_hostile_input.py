@@ -61,6 +61,7 @@ FIELDS = (
     "root_cause",
     "contributing_factors",
     "corrective_actions",
+    "customer_summary",
     "organization",
     "first_name",
     "last_name",
@@ -70,7 +71,7 @@ FIELDS = (
 
 NAMES = ("first_name", "last_name")
 CASE_TEXT = ("subject", "description", "comment", "summary", "decision")
-RCA = ("root_cause", "contributing_factors", "corrective_actions")
+RCA = ("root_cause", "contributing_factors", "corrective_actions", "customer_summary")
 
 JAVASCRIPT_URL = re.compile(r"""(href|src|action|formaction|xlink:href)\s*=\s*["']?\s*(javascript|jav&)""", re.I)
 
@@ -169,6 +170,8 @@ def pages(world):
         ("customer", f"/cases/{case.pk}/", everything_on_the_case),
         ("customer", f"/cases/{case.pk}/escalate/", ("subject", "decision", *NAMES)),
         ("customer", "/inbox/", ("subject", *NAMES)),
+        # The root cause analysis's summary for the customer, on the Level 4 case's page.
+        ("customer", f"/cases/{level4.case_id}/", ("subject", "summary", "customer_summary")),
         ("escalation_manager", "/", ("subject", "organization", "staff_name")),
         ("escalation_manager", f"/cases/{case.pk}/", everything_on_the_case),
         ("escalation_manager", "/review/?status=any", ("subject", "organization", *NAMES, "staff_name")),
@@ -596,7 +599,7 @@ def test_nul_and_lone_surrogates_are_a_400_never_a_500(
         "decision": (escalation_manager, f"/api/v1/escalations/{level1.pk}/decision/",
                      f'{{"decision": "accepted", "message": {text}}}'),
         "rca": (vp, f"/api/v1/escalations/{level4.pk}/rca/",
-                f'{{"root_cause": {text}, "corrective_actions": {text}}}'),
+                f'{{"root_cause": {text}, "corrective_actions": {text}, "customer_summary": {text}}}'),
     }[where]
     before = (Case.objects.count(), CaseComment.objects.count(), Escalation.objects.count(),
               RootCauseAnalysis.objects.count())
