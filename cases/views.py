@@ -39,6 +39,10 @@ def case_create(request):
         return redirect("cases:list")
     form = CaseForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["severity"] == Severity.OUTAGE and request.POST.get("confirm_outage") != "yes":
+            # Severity 1 pages on-call: the form again, saying so, before anyone is woken.
+            context = {"form": form, "confirm_outage": True, **_outage_effects()}
+            return render(request, "cases/case_create.html", context)
         data = dict(form.cleaned_data)
         organization = data.pop("organization", None)
         try:
@@ -51,6 +55,11 @@ def case_create(request):
             messages.success(request, f"Case #{case.pk} is open. Support will reply here.")
             return redirect(case)
     return render(request, "cases/case_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _outage_effects() -> dict:
+    """What the Severity 1 confirmation says will happen (templates/cases/_outage_effects.html)."""
+    return {"on_call_group": ON_CALL, "on_call_count": group_members(ON_CALL).count()}
 
 
 @login_required
@@ -109,8 +118,7 @@ def outage_raise(request, case_id):
         "cases/case_outage_confirm.html",
         {
             "case": case,
-            "on_call_group": ON_CALL,
-            "on_call_count": group_members(ON_CALL).count(),
+            **_outage_effects(),
             # Staff change a severity with a reason the customer reads in the thread (the service asks it).
             "asks_reason": policy.severity_change_is_staffs(is_member=case.is_member, severity=Severity.OUTAGE),
             "reason": request.POST.get("reason", ""),

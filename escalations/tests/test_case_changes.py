@@ -171,7 +171,7 @@ def test_the_case_page_links_the_outage_confirmation_and_pages_nobody_on_the_way
     assert f"Raise case #{case.pk} to Severity 1?" in html
     assert "1 person in the On-call group" in html
     assert "24/7" in html
-    assert "can no longer be escalated" in html
+    assert "cannot be escalated" in html
     assert '<input type="hidden" name="confirm" value="yes">' in html
     case.refresh_from_db()
     assert case.severity == Severity.MINOR
@@ -325,3 +325,38 @@ def test_the_csm_reads_the_case_page_without_a_reply_form_and_a_forged_reply_ans
     assert "can reply to this case" in response.content.decode()
     assert not case.comments.filter(body="Hello from your CSM.").exists()
     assert case.comments.count() == 0
+
+
+# --- Opening a case at Severity 1 (/cases/new/) --------------------------------------------------
+
+NEW_OUTAGE = {"subject": "Checkout down", "description": "Every payment fails.", "severity": 1,
+              "customer_priority": "high"}  # fmt: skip
+
+
+def test_opening_a_case_at_severity_1_first_says_who_is_paged_and_opens_nothing(browser, customer, on_call):
+    from cases.models import Case
+
+    response = browser.post("/cases/new/", NEW_OUTAGE)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1 person in the On-call group" in html
+    assert "Open the case and page on-call" in html
+    assert 'value="Checkout down"' in html  # what was typed is kept
+    assert not Case.objects.filter(subject="Checkout down").exists()
+    assert pages_sent() == 0
+
+
+def test_a_confirmed_new_outage_opens_the_case_and_pages_on_call_once(browser, on_call):
+    response = browser.post("/cases/new/", {**NEW_OUTAGE, "confirm_outage": "yes"}, follow=True)
+
+    assert response.status_code == 200
+    assert "is open" in response.content.decode()
+    assert pages_sent() == 1
+
+
+def test_a_case_opened_below_severity_1_needs_no_confirmation(browser, on_call):
+    response = browser.post("/cases/new/", {**NEW_OUTAGE, "severity": 2})
+
+    assert response.status_code == 302
+    assert pages_sent() == 0

@@ -81,7 +81,7 @@ def test_severity_1_asks_first_says_who_is_paged_and_raises_only_when_confirmed(
     effects = page.locator("#outage-effects")
     expect(effects).to_contain_text("2 people in the On-call group")
     expect(effects).to_contain_text("24/7")
-    expect(effects).to_contain_text("can no longer be escalated")
+    expect(effects).to_contain_text("cannot be escalated")
     screenshot(page, "outage-confirm")
     assert not Notification.objects.filter(kind="outage_alert").exists()
     page.get_by_role("link", name="Cancel: keep").click()
