@@ -364,10 +364,10 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def worker(self, name="worker", **env_overrides):
+    def worker(self, name="worker", pool="prefork", **env_overrides):
         argv = [
             sys.executable, "-m", "celery", "-A", "portal", "worker",
-            "--concurrency=1", "--pool=prefork", "-l", "INFO", "-n", f"{name}@%h",
+            "--concurrency=1", f"--pool={pool}", "-l", "INFO", "-n", f"{name}@%h",
             # Nobody else is on this private broker: skip the start-up handshakes.
             "--without-mingle", "--without-gossip",
         ]  # fmt: skip
