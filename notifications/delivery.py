@@ -58,7 +58,12 @@ def is_given_up(attempts: int, *, max_attempts: int) -> bool:
 
 
 def deliver(
-    notification_id: int, *, now=None, policy: DeliveryPolicy | None = None, wait_for_retry_time: bool = False
+    notification_id: int,
+    *,
+    now=None,
+    policy: DeliveryPolicy | None = None,
+    wait_for_retry_time: bool = False,
+    claimant: str = "",
 ) -> bool:
     """Send one notification by email unless it is sent or a live lease holds it; return True
     when this call sent it. At least once: a sender killed after sending, before recording
@@ -66,6 +71,10 @@ def deliver(
 
     A failed send re-raises the mail backend's error after recording it on the row: the
     time of the next attempt, or ``failed_at`` once the policy's attempts are spent.
+
+    ``claimant`` (the worker's calls) names who holds the claim, so that a worker killed while
+    sending lets its next life release the row at once (notifications.worker) instead of after
+    the lease.
 
     ``wait_for_retry_time`` (the worker's calls): leave a row whose retry is not due yet to
     that retry. A task queued by the sweep just before the first attempt failed, or a
@@ -78,7 +87,11 @@ def deliver(
     claimed = (
         rows.filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
         # A delivery that dies holding the claim (worker killed) gives the row back when it lapses.
-        .update(claimed_until=now + timedelta(seconds=settings.PORTAL_CLAIM_LEASE_SECONDS), attempts=F("attempts") + 1)
+        .update(
+            claimed_until=now + timedelta(seconds=settings.PORTAL_CLAIM_LEASE_SECONDS),
+            claimed_by=claimant,
+            attempts=F("attempts") + 1,
+        )
     )
     if not claimed:
         return False

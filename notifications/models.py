@@ -80,6 +80,9 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # Set while a delivery is under way; a crashed delivery's claim lapses at this time.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Who holds the claim: "<worker node name>/<process boot id>" (notifications.tasks.CLAIMANT_BOOT).
+    # A worker starting again under the same node name releases its earlier life's claims.
+    claimed_by = models.CharField(max_length=200, blank=True, default="", db_default="")
     last_error = models.TextField(blank=True)
     # After a failed send: when the scheduled retry is due. The sweep leaves the row to that
     # retry until then, so it cannot cut the backoff short or start a second retry chain.

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from celery import shared_task
@@ -6,6 +7,15 @@ from django.utils import timezone
 
 from notifications import delivery, selectors
 from notifications.models import Notification
+
+# Set once per process: a worker started again (same node name) has another, and so can tell
+# its earlier life's claims from its own (notifications.worker).
+CLAIMANT_BOOT = uuid.uuid4().hex[:12]
+
+
+def claimant(node_name: str | None) -> str:
+    """Who holds a claim made in this process: "<node name>/<boot id>"."""
+    return f"{node_name or 'worker'}/{CLAIMANT_BOOT}"
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -20,7 +30,7 @@ def deliver_notification(self, notification_id):
     try:
         # A retry's countdown ends at the row's retry time (by this worker's clock), so it
         # finds the row due; a stray task that comes sooner leaves the row to that retry.
-        delivery.deliver(notification_id, wait_for_retry_time=True)
+        delivery.deliver(notification_id, wait_for_retry_time=True, claimant=claimant(self.request.hostname))
     except OSError as exc:  # SMTP refusals (SMTPException is an OSError), resets, timeouts
         retry_in = delivery.retry_in(notification_id)
         if retry_in is None:

@@ -3,6 +3,7 @@ handed is leased to that message (PORTAL_REQUEUE_LEASE_SECONDS), so a stalled br
 holds at most one extra message per row, whatever the length of the outage (issue 11)."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -90,7 +91,33 @@ def test_a_worker_connecting_to_the_broker_hands_fresh_unsent_rows_at_once(case,
 
     assert redeliver_unsent() == 0  # the minute sweep leaves a fresh row to its own message
     assert HandUnsentOnConnect in app.steps["consumer"]
-    HandUnsentOnConnect(parent=None).start(consumer=None)
-    HandUnsentOnConnect(parent=None).start(consumer=None)  # a second reconnection: the lease holds
+    HandUnsentOnConnect(parent=None).start(consumer=SimpleNamespace(hostname="celery@here"))
+    HandUnsentOnConnect(parent=None).start(consumer=SimpleNamespace(hostname="celery@here"))  # the lease holds
 
     assert published == [fresh]  # a live delivery's claim is left to it
+
+
+def test_a_worker_started_again_releases_what_its_killed_life_was_sending_and_nothing_else(
+    case, customer, published
+):
+    """A worker SIGKILLed between claiming a row and recording it sent: its next life (same node
+    name, another boot id) hands the row over at once, not when the lease lapses (minutes)."""
+    from notifications.tasks import claimant
+    from notifications.worker import HandUnsentOnConnect
+
+    rows = notify(recipients=[customer], kind="outage_alert", context={"case": case}, case=case,
+                  event="killed-1", now=timezone.now() - timedelta(seconds=5))  # fmt: skip
+    others = notify(recipients=[customer], kind="outage_alert", context={"case": case}, case=case,
+                    event="live-1", now=timezone.now() - timedelta(seconds=5))  # fmt: skip
+    held_until = timezone.now() + timedelta(minutes=2)
+    Notification.objects.filter(id__in=rows).update(claimed_until=held_until, claimed_by="celery@here/deadbeef0000")
+    Notification.objects.filter(id__in=others).update(claimed_until=held_until, claimed_by="celery@there/0123456789ab")
+    mine = notify(recipients=[customer], kind="outage_alert", context={"case": case}, case=case,
+                  event="mine-1", now=timezone.now() - timedelta(seconds=5))  # fmt: skip
+    Notification.objects.filter(id__in=mine).update(claimed_until=held_until, claimed_by=claimant("celery@here"))
+
+    HandUnsentOnConnect(parent=None).start(consumer=SimpleNamespace(hostname="celery@here"))
+
+    assert published == rows  # the dead life's row; not another node's, not this process's own
+    assert Notification.objects.get(id=rows[0]).claimed_by == ""
+    assert Notification.objects.get(id=others[0]).claimed_until == held_until
