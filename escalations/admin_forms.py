@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from cases.models import Severity
 from escalations.models import WEEKDAY_NAMES, BusinessCalendar, EscalationWindow
-from portal.times import canonical_zone_name, zone_names
+from portal.times import canonical_zone_name
+from portal.widgets import ZoneNameInput
 
 HOURS_HELP = "In hours: 4, or 4.5 for four and a half hours (1 h 30 min works too)."
 
@@ -171,20 +172,6 @@ class HolidayInlineFormSet(forms.BaseInlineFormSet):
         for field_name, name in names.items():
             if field_name in form.fields:
                 form.fields[field_name].widget.attrs["aria-label"] = name
-
-
-class ZoneNameInput(forms.TextInput):
-    """A text box with a <datalist> of time zone names: typing "berl" offers Europe/Berlin,
-    where a select would make an admin scroll through some 400 names."""
-
-    def __init__(self, attrs=None):
-        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
-
-    def render(self, name, value, attrs=None, renderer=None):
-        list_id = f"{(attrs or {}).get('id') or name}_names"
-        field = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
-        options = format_html_join("", '<option value="{}">', ((zone,) for zone in zone_names()))
-        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)
 
 
 class ZoneNameField(forms.CharField):

@@ -3,10 +3,13 @@
 Read-only but for one action: "Retry delivery" hands failed messages back to the worker.
 """
 
+from django import forms
 from django.contrib import admin, messages
 
 from notifications import outbox
-from notifications.models import Notification
+from notifications.models import Notification, Preferences
+from portal import times
+from portal.widgets import ZoneNameInput
 
 
 class DeliveryFilter(admin.SimpleListFilter):
@@ -63,3 +66,32 @@ class NotificationAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{skipped} message(s) left alone: already sent, or being delivered right now.", messages.INFO
             )
+
+
+class PreferencesAdminForm(forms.ModelForm):
+    """A person's settings as an admin sets them: the zone checked as the Settings page checks it."""
+
+    class Meta:
+        model = Preferences
+        fields = ["user", "time_zone", "email_mode"]
+        widgets = {"time_zone": ZoneNameInput}
+
+    def clean_time_zone(self):
+        text = self.cleaned_data["time_zone"].strip()
+        if not text:
+            return ""  # the default: their organization's calendar zone
+        zone = times.canonical_zone_name(text)
+        if zone is None:
+            raise forms.ValidationError(f"“{text[:64]}” is not a time zone we know, e.g. Europe/Berlin.")
+        return zone
+
+
+@admin.register(Preferences)
+class PreferencesAdmin(admin.ModelAdmin):
+    """Each person sets their own on the Settings page; support can set them here for someone."""
+
+    form = PreferencesAdminForm
+    list_display = ("user", "time_zone", "email_mode")
+    list_filter = ("email_mode",)
+    search_fields = ("user__username", "user__email", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)

@@ -114,3 +114,23 @@ def test_alerts_are_the_messages_that_ask_someone_to_act_against_a_clock():
 
 def test_a_kind_nobody_classified_is_sent_at_once():
     assert is_alert("a_kind_added_next_year")
+
+
+def test_an_admin_sets_someones_zone_checked_as_the_settings_page_checks_it(admin_client, customer):
+    from notifications.models import Preferences
+
+    refused = admin_client.post(
+        "/admin/notifications/preferences/add/",
+        {"user": customer.pk, "time_zone": "Mars/Olympus", "email_mode": "immediate"},
+    )
+    assert refused.status_code == 200
+    assert "is not a time zone we know" in refused.content.decode()
+    assert not Preferences.objects.exists()
+
+    saved = admin_client.post(
+        "/admin/notifications/preferences/add/",
+        {"user": customer.pk, "time_zone": "europe/berlin", "email_mode": "digest"},
+    )
+    assert saved.status_code == 302
+    assert Preferences.objects.get(user=customer).time_zone == "Europe/Berlin"
+    assert 'list="id_time_zone_names"' in admin_client.get("/admin/notifications/preferences/add/").content.decode()
