@@ -64,8 +64,19 @@ def seed(*, cases: int, escalations: int, pending_share: float, organizations: i
     out = StringIO()
     started = monotonic()
     call_command(
-        "seed_load", "--cases", str(cases), "--escalations", str(escalations), "--organizations", str(organizations),
-        "--pending-share", str(pending_share), "--seed", "1", "--force", stdout=out,
+        "seed_load",
+        "--cases",
+        str(cases),
+        "--escalations",
+        str(escalations),
+        "--organizations",
+        str(organizations),
+        "--pending-share",
+        str(pending_share),
+        "--seed",
+        "1",
+        "--force",
+        stdout=out,
     )
     forget_calendars_now()  # seed_load writes calendars and regions in bulk, without signals
     return monotonic() - started, out.getvalue()
@@ -136,10 +147,31 @@ def actors() -> Actors:
     )
 
 
-CASE_COLUMNS = ["id", "organization_id", "requester_id", "subject", "description", "severity", "customer_priority",
-                "status", "created_at", "updated_at"]
-ESCALATION_COLUMNS = ["id", "case_id", "level", "requested_by_id", "reason", "summary", "status", "created_at",
-                      "review_due_at", "due_soon_at", "decision_message"]
+CASE_COLUMNS = [
+    "id",
+    "organization_id",
+    "requester_id",
+    "subject",
+    "description",
+    "severity",
+    "customer_priority",
+    "status",
+    "created_at",
+    "updated_at",
+]
+ESCALATION_COLUMNS = [
+    "id",
+    "case_id",
+    "level",
+    "requested_by_id",
+    "reason",
+    "summary",
+    "status",
+    "created_at",
+    "review_due_at",
+    "due_soon_at",
+    "decision_message",
+]
 
 
 def fresh_cases(actors: Actors, count: int, *, subject: str) -> list[int]:
@@ -149,28 +181,59 @@ def fresh_cases(actors: Actors, count: int, *, subject: str) -> list[int]:
     opened = now - timedelta(days=2)
     ids = writer.ids(Case, count)
     with transaction.atomic():
-        writer.insert(Case, CASE_COLUMNS, [
-            (pk, actors.organization.pk, actors.customer.pk, f"{subject} {n}", "Made by the benchmark.", 3,
-             "normal", "open", opened, opened)
-            for n, pk in enumerate(ids)
-        ])
+        writer.insert(
+            Case,
+            CASE_COLUMNS,
+            [
+                (
+                    pk,
+                    actors.organization.pk,
+                    actors.customer.pk,
+                    f"{subject} {n}",
+                    "Made by the benchmark.",
+                    3,
+                    "normal",
+                    "open",
+                    opened,
+                    opened,
+                )
+                for n, pk in enumerate(ids)
+            ],
+        )
     return ids
 
 
-def pending_escalations(actors: Actors, count: int, *, subject: str, due_in=timedelta(hours=3)) -> list[int]:
-    """``count`` pending Level 1 escalations, each on a fresh case, due ``due_in`` from now (none due yet)."""
+def pending_escalations(
+    actors: Actors, count: int, *, subject: str, due_in=timedelta(hours=3), created_ago=timedelta(minutes=10)
+) -> list[int]:
+    """``count`` pending Level 1 escalations, each on a fresh case, made ``created_ago`` and due from
+    ``due_in`` after now over the following day (with the default, none due yet)."""
     case_ids = fresh_cases(actors, count, subject=subject)
     writer = Writer(None)
     now = timezone.now()
     ids = writer.ids(Escalation, count)
     spread = max(count, 1)
     with transaction.atomic():
-        writer.insert(Escalation, ESCALATION_COLUMNS, [
-            (pk, case_id, 1, actors.customer.pk, "no_updates", "Made by the benchmark.", "pending",
-             now - timedelta(minutes=10), now + due_in + timedelta(seconds=n * 86400 // spread),
-             now + due_in - timedelta(hours=1) + timedelta(seconds=n * 86400 // spread), "")
-            for n, (pk, case_id) in enumerate(zip(ids, case_ids, strict=True))
-        ])
+        writer.insert(
+            Escalation,
+            ESCALATION_COLUMNS,
+            [
+                (
+                    pk,
+                    case_id,
+                    1,
+                    actors.customer.pk,
+                    "no_updates",
+                    "Made by the benchmark.",
+                    "pending",
+                    now - created_ago,
+                    now + due_in + timedelta(seconds=n * 86400 // spread),
+                    now + due_in - timedelta(hours=1) + timedelta(seconds=n * 86400 // spread),
+                    "",
+                )
+                for n, (pk, case_id) in enumerate(zip(ids, case_ids, strict=True))
+            ],
+        )
     return ids
 
 

@@ -45,14 +45,24 @@ class Server:
 
     def __enter__(self):
         command = [
-            sys.executable, "-m", "gunicorn", "bench.bare_app:application",
-            "--bind", f"{HOST}:{self.port}",
-            "--workers", str(self.config.workers),
-            "--threads", str(self.config.threads),
-            "--worker-class", self.config.worker_class,
-            "--timeout", "60",
-            "--graceful-timeout", "5",
-            "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.bare_app:application",
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--workers",
+            str(self.config.workers),
+            "--threads",
+            str(self.config.threads),
+            "--worker-class",
+            self.config.worker_class,
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
         ]
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __exit__
         self.process = subprocess.Popen(  # noqa: S603 - our own fixed command line
@@ -121,8 +131,17 @@ def wrk_path() -> str:
     return path
 
 
-def run_wrk(server: Server, path: str, *, connections: int, seconds: int, headers: dict, method: str = "GET",
-            body: str | None = None, ids: list[int] | None = None) -> WrkResult:
+def run_wrk(
+    server: Server,
+    path: str,
+    *,
+    connections: int,
+    seconds: int,
+    headers: dict,
+    method: str = "GET",
+    body: str | None = None,
+    ids: list[int] | None = None,
+) -> WrkResult:
     """wrk for ``seconds`` at ``connections`` connections; ``{id}`` in path takes ``ids`` in turn."""
     threads = min(connections, 2)
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as scratch:
@@ -133,8 +152,16 @@ def run_wrk(server: Server, path: str, *, connections: int, seconds: int, header
         if body is not None:
             body_file = str(Path(scratch) / "body.json")
             Path(body_file).write_text(body)
-        command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-                   "-s", str(WRK_SCRIPT)]
+        command = [
+            wrk_path(),
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(WRK_SCRIPT),
+        ]
         for name, value in headers.items():
             command += ["-H", f"{name}: {value}"]
         # The path goes to the script, which fills in "{id}": wrk itself only needs the server.

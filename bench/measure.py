@@ -16,6 +16,8 @@ from django.test.utils import CaptureQueriesContext
 
 from escalations.business_hours import WorkCalendar, add_business_hours
 from escalations.deadlines import sweep_review_deadlines
+from escalations.models import Escalation
+from notifications.models import Notification
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,9 @@ def in_process(endpoint: Endpoint, headers: dict, *, requests: int, targets=None
 
     def checked(response):
         if response.status_code != endpoint.expect:
-            raise RuntimeError(f"{endpoint.label}: {response.status_code}, expected {endpoint.expect}: "
-                               f"{response.content[:300]!r}")
+            raise RuntimeError(
+                f"{endpoint.label}: {response.status_code}, expected {endpoint.expect}: {response.content[:300]!r}"
+            )
         return response
 
     for _ in range(warmup):
@@ -102,6 +105,30 @@ def in_process(endpoint: Endpoint, headers: dict, *, requests: int, targets=None
         slowest_sql_ms=float(slowest["time"]) * 1000,
         sql=[(round(float(q["time"]) * 1000, 2), q["sql"][:400]) for q in queries],
     )
+
+
+def repeated(endpoint: Endpoint, headers: dict, *, repeat: int, requests: int, targets=None) -> dict:
+    """``in_process`` ``repeat`` times: the median of each run's p50 and p95, with their spread.
+
+    ``targets`` is a list of ids (one per run, for the POSTs that use up a fresh row each request:
+    a callable giving a fresh list) or None.
+    """
+    from bench.report import combine
+
+    runs = []
+    for _ in range(repeat):
+        supply = targets() if callable(targets) else targets
+        runs.append(in_process(endpoint, headers, requests=requests, targets=supply))
+    out = combine([{"median_ms": r.median_ms, "p95_ms": r.p95_ms} for r in runs], ("median_ms", "p95_ms"))
+    first = runs[0]
+    out.update(
+        queries=max(r.queries for r in runs),
+        requests=requests,
+        slowest_sql=first.slowest_sql,
+        slowest_sql_ms=first.slowest_sql_ms,
+        sql=first.sql,
+    )
+    return out
 
 
 def profile(endpoint: Endpoint, headers: dict, *, requests: int, targets=None, limit: int = 30) -> str:
@@ -180,30 +207,46 @@ def business_hours(repeat: int = 5) -> dict:
 # --- The deadline sweep -------------------------------------------------------------------------
 
 
-def sweep(runs: int = 5) -> dict:
-    """Seconds per sweep_review_deadlines over the pending escalations now in the database.
+def rearm(due_ids: list[int]) -> None:
+    """The due escalations back as they were before a sweep found them: not marked, nothing sent."""
+    with transaction.atomic():
+        Notification.objects.filter(escalation_id__in=due_ids).delete()
+        Escalation.objects.filter(pk__in=due_ids).update(overdue_at=None, due_soon_sent_at=None)
 
-    A first sweep handles whatever may have come due while seeding; the timed ones follow.
-    The claim query is captured from a real sweep and explained, so the plan is the one
-    the sweep runs, whatever its code says today.
+
+def sweep(due_ids: list[int], runs: int = 5) -> dict:
+    """Seconds per sweep_review_deadlines with ``due_ids`` overdue among the pending escalations now
+    in the database: each timed sweep claims, marks and writes the outbox rows of every one of them.
+
+    A first sweep handles whatever else may have come due while seeding; before each timed sweep
+    (untimed) the due escalations are re-armed: their marks cleared and their notifications deleted.
+    The claim query is captured from a real sweep and explained, so the plan is the one the sweep
+    runs, whatever its code says today.
     """
     warmup = sweep_review_deadlines()
     timings = []
     found = []
+    written = []
     for _ in range(runs):
+        rearm(due_ids)
         started = perf_counter()
         result = sweep_review_deadlines()
         timings.append(perf_counter() - started)
         found.append(result.due_soon + result.overdue)
+        written.append(Notification.objects.filter(escalation_id__in=due_ids).count())
+    rearm(due_ids)
     with CaptureQueriesContext(connection) as captured:
         sweep_review_deadlines()
     queries = list(captured.captured_queries)
     claim = next((q["sql"] for q in queries if "SKIP LOCKED" in q["sql"].upper()), "")
     return {
         "median_s": statistics.median(timings),
+        "min_s": min(timings),
         "max_s": max(timings),
+        "due": len(due_ids),
         "warmup_found": warmup.due_soon + warmup.overdue,
-        "found": sum(found),
+        "found": found,
+        "notifications": written,
         "queries": len(queries),
         "claim_sql": claim,
         "plan": explain(claim) if claim else "(the sweep ran no claim query)",

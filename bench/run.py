@@ -9,10 +9,15 @@ database of its own, created and migrated here, emptied for each scale) and Redi
 For each scale it seeds the data with ``seed_load``, then for each endpoint measures the
 SQL queries of one request and the in-process latency (Django's test client), then the
 requests/s and latency over HTTP (gunicorn on 127.0.0.1, wrk at 1 and 8 connections), and
-the same load on a bare JSON view served by the same gunicorn: the ceiling. Then the
-business-hours arithmetic and the deadline sweep over 100,000 pending escalations. It
-prints one table and writes BENCHMARKS.md. Every load is bounded in time; nothing but
-127.0.0.1 is ever loaded.
+the same load on two ceilings served by the same gunicorn: a bare JSON view through the
+portal's full middleware stack, and the same view through no middleware. Every load and
+every in-process latency is measured ``--repeat`` times (default 3): the report gives the
+median and the spread of the runs, and judges targets on the median. Then the
+business-hours arithmetic and the deadline sweep: 1,000 overdue among 100,000 pending
+escalations, marking and outbox writes included. The load average at start and end is
+recorded; a run that started on a busy machine says so at the top of the report. It prints
+one table and writes BENCHMARKS.md, from this run's measurements only. Every load is
+bounded in time; nothing but 127.0.0.1 is ever loaded.
 """
 
 import argparse
@@ -43,10 +48,21 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4: gthread; 1: sync).")
     parser.add_argument("--sweep-pending", type=int, help="Pending escalations to sweep (default 100,000; 0: skip).")
     parser.add_argument("--only", help="Endpoint keys to measure, comma-separated (default: all).")
-    parser.add_argument("--profile", action="store_true",
-                        help="Also cProfile each GET endpoint in-process (var/bench/profile-*.txt).")
+    parser.add_argument(
+        "--profile", action="store_true", help="Also cProfile each GET endpoint in-process (var/bench/profile-*.txt)."
+    )
     parser.add_argument("--output", help="Default: BENCHMARKS.md; var/bench/BENCHMARKS-quick.md with --quick.")
-    parser.add_argument("--note", action="append", default=[], help="A line for the top of BENCHMARKS.md.")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help="Times each load and each in-process latency is measured (default 3; 2 with --quick).",
+    )
+    parser.add_argument(
+        "--sweep-due",
+        type=int,
+        default=1_000,
+        help="Of the swept pending escalations, how many are overdue (default 1,000).",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.scales = [int(s) for s in (args.scales or ("200" if quick else "1000,10000")).split(",")]
@@ -55,9 +71,14 @@ def parse_args(argv):
     args.duration = args.duration or (3 if quick else 10)
     args.requests = args.requests or (20 if quick else 50)
     args.connections = [int(c) for c in args.connections.split(",")]
+    args.repeat = args.repeat or (2 if quick else 3)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     # A smoke run's figures are not the benchmark: they never replace BENCHMARKS.md.
     args.output = args.output or str(ROOT / ("var/bench/BENCHMARKS-quick.md" if quick else "BENCHMARKS.md"))
     args.sweep_pending = args.sweep_pending if args.sweep_pending is not None else (10_000 if quick else 100_000)
+    if args.sweep_pending and not 0 < args.sweep_due <= args.sweep_pending:
+        parser.error("--sweep-due must be between 1 and --sweep-pending")
     if max(args.scales) > args.escalations:
         parser.error("every scale needs at most --escalations pending escalations")
     return args
@@ -72,12 +93,14 @@ def configure_environment() -> dict:
     env.setdefault("PORTAL_VAR_DIR", str(ROOT / "var" / "bench"))
     env.setdefault("LOG_LEVEL", "WARNING")
     # Measured as deployed: DEBUG off. Plain HTTP on 127.0.0.1, so no HTTPS redirect; no mail sent.
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECURE_COOKIES": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECURE_COOKIES": "false",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        }
+    )
     Path(env["PORTAL_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     return dict(env)
 
@@ -99,8 +122,10 @@ def main(argv=None) -> int:
         raise SystemExit("The benchmark runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
     require_broker(settings.CELERY_BROKER_URL)
     started = monotonic()
-    say(f"Database {settings.DATABASES['default']['NAME']}: "
-        f"{'created' if fixtures.ensure_database(settings.DATABASES['default']) else 'exists'}; migrating")
+    say(
+        f"Database {settings.DATABASES['default']['NAME']}: "
+        f"{'created' if fixtures.ensure_database(settings.DATABASES['default']) else 'exists'}; migrating"
+    )
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     purge_queue()
@@ -113,6 +138,7 @@ def main(argv=None) -> int:
         "escalations": args.escalations,
         "duration": args.duration,
         "requests": args.requests,
+        "repeat": args.repeat,
         "connections": args.connections,
         "endpoints": [(e.key, e.label) for e in endpoints],
         "scales": [],
@@ -123,18 +149,13 @@ def main(argv=None) -> int:
     say("Business hours: timing add_business_hours")
     results["business_hours"] = measure.business_hours()
     if args.sweep_pending:
-        results["sweep"] = run_sweep(args.sweep_pending)
+        results["sweep"] = run_sweep(args.sweep_pending, args.sweep_due)
     results["queued_deliveries"] = purge_queue()
     results["load_end"] = os.getloadavg()
-    notes = list(args.note)
-    # The busier of the start (last minute) and the run itself (last five minutes at the end).
-    busy = max(results["machine"]["load_start"][0], results["load_end"][1])
-    if busy > 0.5 * (os.cpu_count() or 1):
-        notes.append(f"The machine was busy when this ran (load average {busy:.1f} on {os.cpu_count()} cores): "
-                     "figures are lower, and noisier, than on an idle machine.")
-    notes_file = ROOT / "bench" / "notes.md"
-    extra = notes_file.read_text() if notes_file.exists() else ""
-    Path(args.output).write_text(report.markdown(results, notes, extra))
+    busy = report.busy_note(results["machine"]["load_start"], results["machine"]["nproc"])
+    if busy:
+        say(busy)
+    Path(args.output).write_text(report.markdown(results))
     raw = Path(env["PORTAL_VAR_DIR"]) / "results.json"
     raw.write_text(json.dumps(jsonable(results), indent=2, default=str))
     print_table(results)
@@ -145,16 +166,8 @@ def main(argv=None) -> int:
 
 
 def rerun_command(argv: list[str]) -> str:
-    """The command line to run this benchmark again, without the notes about this run."""
-    kept, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--note":
-            skip = True
-        elif not arg.startswith("--note="):
-            kept.append(arg)
-    return shlex.join(["python", "bench/run.py", *kept])
+    """The command line to run this benchmark again."""
+    return shlex.join(["python", "bench/run.py", *argv])
 
 
 def endpoint_list(args):
@@ -169,12 +182,29 @@ def endpoint_list(args):
         Endpoint("case_list_api", "Case list API (customer)", "GET", "/api/v1/cases/", "customer_token"),
         Endpoint("case_list_page", "Case list page (customer)", "GET", "/", "customer_session"),
         Endpoint("case_page", "Case page (customer)", "GET", "/cases/{id}/", "customer_session"),
-        Endpoint("eligibility", "Eligibility API", "GET", "/api/v1/cases/{id}/escalation-eligibility/",
-                 "customer_token"),
-        Endpoint("escalate", "Escalate POST", "POST", "/api/v1/cases/{id}/escalations/", "customer_token", 201,
-                 escalate, pool="cases"),
-        Endpoint("decision", "Decision POST", "POST", "/api/v1/escalations/{id}/decision/", "manager_token", 200,
-                 decision, pool="escalations"),
+        Endpoint(
+            "eligibility", "Eligibility API", "GET", "/api/v1/cases/{id}/escalation-eligibility/", "customer_token"
+        ),
+        Endpoint(
+            "escalate",
+            "Escalate POST",
+            "POST",
+            "/api/v1/cases/{id}/escalations/",
+            "customer_token",
+            201,
+            escalate,
+            pool="cases",
+        ),
+        Endpoint(
+            "decision",
+            "Decision POST",
+            "POST",
+            "/api/v1/escalations/{id}/decision/",
+            "manager_token",
+            200,
+            decision,
+            pool="escalations",
+        ),
     ]
     if args.only:
         wanted = set(args.only.split(","))
@@ -184,41 +214,60 @@ def endpoint_list(args):
 
 def run_scale(args, env, config, endpoints, pending) -> dict:
     from bench import fixtures, loadgen, measure
+    from bench.bare_app import NO_MIDDLEWARE_PATH
     from escalations.models import EscalationStatus
     from escalations.selectors import review_queue
 
     say(f"\n== {pending:,} pending escalations over {args.cases:,} cases")
     fixtures.reset_database()
-    seconds, output = fixtures.seed(cases=args.cases, escalations=args.escalations,
-                                    pending_share=pending / args.escalations)
+    seconds, output = fixtures.seed(
+        cases=args.cases, escalations=args.escalations, pending_share=pending / args.escalations
+    )
     say(output.strip().splitlines()[-1])
     fixtures.analyze()
     actors = fixtures.actors()
     queued = review_queue(user=actors.manager, status=EscalationStatus.PENDING).count()
-    say(f"Review queue: {queued:,} pending; customer of {actors.organization.name} "
-        f"({actors.organization.cases.count():,} cases)")
+    say(
+        f"Review queue: {queued:,} pending; customer of {actors.organization.name} "
+        f"({actors.organization.cases.count():,} cases)"
+    )
     scale = {"pending": pending, "queue": queued, "seed_seconds": seconds, "in_process": {}, "http": {}, "verify": {}}
     targets = {"case_page": [actors.case_page_id], "eligibility": [actors.eligibility_case_id]}
     reads = [e for e in endpoints if e.pool is None]
     bare = measure.Endpoint("bare", "bare JSON view (ceiling)", "GET", "/bench/bare/", "nobody")
     for endpoint in [bare, *reads]:
-        local = measure.in_process(endpoint, actors.headers(endpoint.actor), requests=args.requests,
-                                   targets=targets.get(endpoint.key))
-        local_dict = local.__dict__.copy()
-        local_dict["plan"] = measure.explain(local.slowest_sql)
-        scale["in_process"][endpoint.key] = local_dict
+        local = measure.repeated(
+            endpoint,
+            actors.headers(endpoint.actor),
+            repeat=args.repeat,
+            requests=args.requests,
+            targets=targets.get(endpoint.key),
+        )
+        local["plan"] = measure.explain(local["slowest_sql"])
+        scale["in_process"][endpoint.key] = local
         if args.profile and endpoint.key != "bare":
             where = Path(env["PORTAL_VAR_DIR"]) / f"profile-{endpoint.key}-{pending}.txt"
-            where.write_text(measure.profile(endpoint, actors.headers(endpoint.actor), requests=20,
-                                             targets=targets.get(endpoint.key)))
-        say(f"  {endpoint.label:<28} {local.queries:>3} queries  p50 {local.median_ms:7.2f} ms  "
-            f"p95 {local.p95_ms:7.2f} ms")
+            where.write_text(
+                measure.profile(
+                    endpoint, actors.headers(endpoint.actor), requests=20, targets=targets.get(endpoint.key)
+                )
+            )
+        say_local(endpoint.label, local)
     log = Path(env["PORTAL_VAR_DIR"]) / "gunicorn.log"
     with loadgen.Server(config, env, log) as server:
         scale["http"]["bare"] = load(args, server, "/bench/bare/", {}, "GET", None, None, "bare JSON view")
+        status, body = server.request("GET", NO_MIDDLEWARE_PATH)
+        if status != 200:
+            raise RuntimeError(f"bare view without middleware over HTTP: {status}: {body[:300]!r}")
+        scale["http"]["bare_nomw"] = load(
+            args, server, NO_MIDDLEWARE_PATH, {}, "GET", None, None, "bare JSON view, no middleware"
+        )
         for endpoint in reads:
-            path = endpoint.path.replace("{id}", str(targets[endpoint.key][0])) if endpoint.key in targets \
+            path = (
+                endpoint.path.replace("{id}", str(targets[endpoint.key][0]))
+                if endpoint.key in targets
                 else endpoint.path
+            )
             headers = actors.headers(endpoint.actor)
             status, body = server.request("GET", path, headers)
             if status != endpoint.expect:
@@ -230,17 +279,46 @@ def run_scale(args, env, config, endpoints, pending) -> dict:
 
 
 def load(args, server, path, headers, method, body, ids_for, label) -> dict:
-    from bench import loadgen
+    """wrk ``args.repeat`` times at each connection count: per count, the medians and their spread."""
+    from bench import loadgen, report
 
     runs = {}
     for connections in args.connections:
-        ids = ids_for(connections) if ids_for else None
-        result = loadgen.run_wrk(server, path, connections=connections, seconds=args.duration, headers=headers,
-                                 method=method, body=body, ids=ids)
-        runs[str(connections)] = result.as_dict()
-        say(f"  {label:<28} c{connections}: {result.rps:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
-            f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}")
+        repeats = []
+        for n in range(args.repeat):
+            ids = ids_for(connections) if ids_for else None
+            result = loadgen.run_wrk(
+                server,
+                path,
+                connections=connections,
+                seconds=args.duration,
+                headers=headers,
+                method=method,
+                body=body,
+                ids=ids,
+            )
+            repeats.append(result.as_dict())
+            say(
+                f"  {label:<28} c{connections} run {n + 1}: {result.rps:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}"
+            )
+        combined = report.combine(repeats, ("rps", "p50_ms", "p99_ms"), summed=("requests", "errors"))
+        combined["connections"] = connections
+        runs[str(connections)] = combined
+        say(
+            f"  {label:<28} c{connections} median: {report.figure(combined, 'rps', report._rps)} req/s, "
+            f"p50 {report.figure(combined, 'p50_ms')} ms"
+        )
     return runs
+
+
+def say_local(label, local) -> None:
+    from bench import report
+
+    say(
+        f"  {label:<28} {local['queries']:>3} queries  p50 {report.figure(local, 'median_ms')} ms  "
+        f"p95 {report.figure(local, 'p95_ms')} ms"
+    )
 
 
 def run_post(args, config, server, actors, endpoint, scale) -> None:
@@ -254,18 +332,23 @@ def run_post(args, config, server, actors, endpoint, scale) -> None:
         return fixtures.pending_escalations(actors, count, subject=tag)
 
     headers = actors.headers(endpoint.actor)
-    used = pool(args.requests + 4)
-    local = measure.in_process(endpoint, headers, requests=args.requests, targets=used)
-    scale["in_process"][endpoint.key] = local.__dict__.copy()
-    say(f"  {endpoint.label:<28} {local.queries:>3} queries  p50 {local.median_ms:7.2f} ms  "
-        f"p95 {local.p95_ms:7.2f} ms")
+    used = []
+
+    def in_process_ids():
+        ids = pool(args.requests + 4)
+        used.extend(ids)
+        return ids
+
+    local = measure.repeated(endpoint, headers, repeat=args.repeat, requests=args.requests, targets=in_process_ids)
+    scale["in_process"][endpoint.key] = local
+    say_local(endpoint.label, local)
     parallel = config.workers * config.threads
     bare = scale["http"]["bare"]
 
     def ids_for(connections):
         # Enough fresh rows for the run: the server cannot go faster than its workers allow at
         # the in-process latency (with a wide margin), nor faster than the bare view.
-        bound = min(connections, parallel) * 1000 / max(local.median_ms, 0.5) * 3
+        bound = min(connections, parallel) * 1000 / max(local["median_ms"], 0.5) * 3
         rate = min(bound, bare[str(connections)]["rps"] * 1.3)
         ids = pool(math.ceil(rate * args.duration) + 50)
         used.extend(ids)
@@ -274,14 +357,14 @@ def run_post(args, config, server, actors, endpoint, scale) -> None:
     check = pool(1)
     used.extend(check)
     path = endpoint.path.replace("{id}", str(check[0]))
-    status, body = server.request("POST", path, {**headers, "Content-Type": "application/json"},
-                                  endpoint.body_json())
+    status, body = server.request("POST", path, {**headers, "Content-Type": "application/json"}, endpoint.body_json())
     if status != endpoint.expect:
         raise RuntimeError(f"{endpoint.label} over HTTP: {status}: {body[:300]!r}")
-    scale["http"][endpoint.key] = load(args, server, endpoint.path, headers, "POST", endpoint.body_json(), ids_for,
-                                       endpoint.label)
+    scale["http"][endpoint.key] = load(
+        args, server, endpoint.path, headers, "POST", endpoint.body_json(), ids_for, endpoint.label
+    )
     successes = sum(r["requests"] - r["errors"] for r in scale["http"][endpoint.key].values())
-    scale["verify"][endpoint.key] = verify_writes(endpoint, used, successes + args.requests + 4 + 1)
+    scale["verify"][endpoint.key] = verify_writes(endpoint, used, successes + args.repeat * (args.requests + 4) + 1)
     say(f"  {endpoint.label:<28} {scale['verify'][endpoint.key]['summary']}")
 
 
@@ -293,8 +376,11 @@ def verify_writes(endpoint, ids, answered) -> dict:
     from escalations.services import alert_recipients
 
     if endpoint.pool == "cases":
-        made = list(Escalation.objects.filter(case_id__in=ids).select_related("case__organization__region")
-                    .annotate(sent=Count("notifications")))
+        made = list(
+            Escalation.objects.filter(case_id__in=ids)
+            .select_related("case__organization__region")
+            .annotate(sent=Count("notifications"))
+        )
         if not made:
             return {"ok": False, "summary": "no escalation was written"}
         level = EscalationLevel.objects.prefetch_related("alerted_groups").get(number=1)
@@ -304,35 +390,49 @@ def verify_writes(endpoint, ids, answered) -> dict:
         expected = len(alerted) + 1 + (1 if csm and csm not in {u.pk for u in alerted} else 0)
         short = sum(1 for e in made if e.sent != expected)
         ok = short == 0 and len(made) >= answered
-        summary = (f"{len(made):,} escalations written for {answered:,} successful answers, "
-                   f"{sum(e.sent for e in made):,} notifications ({expected} each): "
-                   + ("all written" if short == 0 else f"{short} escalations MISSING notifications"))
+        summary = (
+            f"{len(made):,} escalations written for {answered:,} successful answers, "
+            f"{sum(e.sent for e in made):,} notifications ({expected} each): "
+            + ("all written" if short == 0 else f"{short} escalations MISSING notifications")
+        )
         return {"ok": ok, "summary": summary, "written": len(made), "notifications": sum(e.sent for e in made)}
-    decided = Escalation.objects.filter(pk__in=ids).exclude(status=EscalationStatus.PENDING).annotate(
-        told=Count("notifications", filter=Q(notifications__kind="escalation_not_accepted"))
+    decided = (
+        Escalation.objects.filter(pk__in=ids)
+        .exclude(status=EscalationStatus.PENDING)
+        .annotate(told=Count("notifications", filter=Q(notifications__kind="escalation_not_accepted")))
     )
     decided = list(decided)
     short = sum(1 for e in decided if e.told != 1)
     ok = short == 0 and len(decided) >= answered
-    summary = (f"{len(decided):,} decisions written for {answered:,} successful answers, each telling its "
-               "requester: " + ("all written" if short == 0 else f"{short} MISSING their notification"))
+    summary = (
+        f"{len(decided):,} decisions written for {answered:,} successful answers, each telling its "
+        "requester: " + ("all written" if short == 0 else f"{short} MISSING their notification")
+    )
     return {"ok": ok, "summary": summary, "written": len(decided)}
 
 
-def run_sweep(count: int) -> dict:
+def run_sweep(count: int, due: int) -> dict:
+    from datetime import timedelta
+
     from bench import fixtures, measure
 
-    say(f"\n== Deadline sweep over {count:,} pending escalations, none due")
+    say(f"\n== Deadline sweep: {due:,} overdue among {count:,} pending escalations")
     fixtures.reset_database()
     fixtures.seed(cases=1_000, escalations=0, pending_share=0, organizations=10)
     actors = fixtures.actors()
-    fixtures.pending_escalations(actors, count, subject="sweep")
+    fixtures.pending_escalations(actors, count - due, subject="sweep")
+    # Opened two days ago, due a day and more ago (the spread stays under a day): all overdue now.
+    due_ids = fixtures.pending_escalations(
+        actors, due, subject="sweep due", due_in=-timedelta(days=1, hours=1), created_ago=timedelta(days=2)
+    )
     fixtures.analyze()
     runs = 5
-    result = measure.sweep(runs)
+    result = measure.sweep(due_ids, runs)
     result.update(pending=count, runs=runs)
-    say(f"  median {result['median_s'] * 1000:.1f} ms, worst {result['max_s'] * 1000:.1f} ms "
-        f"({result['found']} alerts found)")
+    say(
+        f"  median {result['median_s'] * 1000:.1f} ms ({result['min_s'] * 1000:.1f}-{result['max_s'] * 1000:.1f}), "
+        f"alerts found per sweep {result['found']}, notifications written {result['notifications']}"
+    )
     say(result["plan"])
     return result
 

@@ -1,5 +1,6 @@
-"""The portal's URLs plus two references, never part of the portal's own URLconf: the bare view
-at /bench/bare/ (the ceiling) and the token-authenticated empty answer at /bench/signed-in/."""
+"""The portal's URLs plus references, never part of the portal's own URLconf: the bare view at
+/bench/bare/ and /bench/bare-no-middleware/ (the two ceilings, see bench/bare_app.py) and the
+token-authenticated empty answer at /bench/signed-in/."""
 
 from django.http import JsonResponse
 from django.urls import path
@@ -29,6 +30,8 @@ class SignedInJson(APIView):
 
 urlpatterns = [
     path("bench/bare/", bare_json, name="bench-bare"),
+    # Served without middleware by bench.bare_app (through the full stack if reached any other way).
+    path("bench/bare-no-middleware/", bare_json, name="bench-bare-no-middleware"),
     path("bench/signed-in/", SignedInJson.as_view(), name="bench-signed-in"),
     *portal_urlpatterns,
 ]
