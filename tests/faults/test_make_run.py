@@ -200,23 +200,31 @@ class Burst:
                 found.setdefault(key, []).append(path.stat().st_mtime)
         return found
 
-    def lateness(self, wait_seconds) -> list[float]:
-        """Seconds from each raise to its page, sorted, once every page is mailed; each mailed once."""
+    def lateness(self, wait_seconds, *, sent_twice_at_most=0) -> list[float]:
+        """Seconds from each raise to its first page, sorted, once every page is mailed.
+
+        Each page is mailed once, but for at most ``sent_twice_at_most`` mailed twice (counted
+        in ``self.sent_twice``): those a killed worker had sent without recording it.
+        """
         expected = len(self.raised) * len(self.on_call)
         wait_for(lambda: len(self.pages()) >= expected, wait_seconds, f"{expected} outage pages")
         time.sleep(2)  # a duplicate would come now, if at all
         lateness = []
+        self.sent_twice = 0
         for key, times in self.pages().items():
             case_id = int(key.split(":")[1].removeprefix("outage-case-"))
             if case_id in self.raised:
-                assert len(times) == 1, f"{key} mailed {len(times)} times"
-                lateness.append(times[0] - self.raised[case_id])
+                assert len(times) <= 2, f"{key} mailed {len(times)} times"
+                self.sent_twice += len(times) == 2
+                lateness.append(min(times) - self.raised[case_id])
+        assert self.sent_twice <= sent_twice_at_most, f"{self.sent_twice} pages mailed twice"
         assert len(lateness) == expected
         return sorted(lateness)
 
     def summary(self, lateness) -> str:
         return (
-            f"{len(lateness)} pages ({len(self.on_call)} on-call), each once; after the raise median "
+            f"{len(lateness)} pages ({len(self.on_call)} on-call), "
+            f"{'each once' if not self.sent_twice else f'{self.sent_twice} of them twice'}; after the raise median "
             f"{lateness[len(lateness) // 2]:.2f} s, slowest {lateness[-1]:.2f} s"
         )
 
@@ -257,7 +265,7 @@ def kill_the_broker(run: MakeRun) -> float:
 
 
 @pytest.mark.parametrize("victim", ["broker", "worker"])
-def test_a_broker_or_worker_killed_mid_burst_delays_pages_but_never_loses_or_repeats_one(make_run, victim, figures):
+def test_a_broker_or_worker_killed_mid_burst_delays_pages_but_never_loses_one(make_run, victim, figures):
     burst = Burst(make_run, pace=0.05).start()  # slow enough for the kill to land mid-burst
     wait_for(lambda: len(burst.raised) >= 20 or burst.process.poll() is not None, 120, "20 raises")
     assert len(burst.raised) >= 20, "".join(burst.output[-40:])
@@ -267,19 +275,21 @@ def test_a_broker_or_worker_killed_mid_burst_delays_pages_but_never_loses_or_rep
         os.kill(make_run.pid_of("worker"), signal.SIGKILL)
         down_for = 0
     burst.finish()
-    lateness = burst.lateness(wait_seconds=240)
+    # Delivery is at least once: a worker SIGKILLed after handing a page to the mail server and
+    # before recording it sent (on SQLite, that record may wait for the write lock) sends it
+    # again when it is back. At most the pages its threads were sending at the kill; a broker
+    # kill stops no delivery half-way, so then every page goes once.
+    in_flight = int(make_run.env.get("PORTAL_WORKER_CONCURRENCY", "8"))
+    lateness = burst.lateness(wait_seconds=240, sent_twice_at_most=in_flight if victim == "worker" else 0)
 
     stopped_in = make_run.stop_within(lambda: sigterm_to_make(make_run))
 
     down = f", back in {down_for:.1f} s" if down_for else ""
     figures(f"{make_run.path}: {victim} SIGKILLed after 20 of 50 raises{down}: {burst.summary(lateness)}")
     assert stopped_in <= STOP_SECONDS
-    if victim == "broker":
-        assert lateness[-1] <= PAGED_WITHIN_SECONDS, lateness[-5:]
-    # A worker killed in the few milliseconds between claiming a row and recording it sent
-    # holds that row until its next life releases it on connecting (notifications.worker),
-    # seconds later under supervisord; the kill's timing is random, so "once" is asserted here
-    # and the release in notifications/tests/test_redelivery.py.
+    # Within 10 s both ways: the worker's next life releases what the killed one held
+    # (notifications.worker) instead of waiting for the claim lease.
+    assert lateness[-1] <= PAGED_WITHIN_SECONDS, lateness[-5:]
 
 
 def readyz(run: MakeRun) -> tuple[int | None, dict]:
