@@ -6,9 +6,8 @@ Read-only but for one action: "Retry delivery" hands failed messages back to the
 from django import forms
 from django.contrib import admin, messages
 
-from notifications import outbox
+from notifications import outbox, preferences
 from notifications.models import Notification, Preferences
-from portal import times
 from portal.widgets import ZoneNameInput
 
 
@@ -77,13 +76,10 @@ class PreferencesAdminForm(forms.ModelForm):
         widgets = {"time_zone": ZoneNameInput}
 
     def clean_time_zone(self):
-        text = self.cleaned_data["time_zone"].strip()
-        if not text:
-            return ""  # the default: their organization's calendar zone
-        zone = times.canonical_zone_name(text)
-        if zone is None:
-            raise forms.ValidationError(f"“{text[:64]}” is not a time zone we know, e.g. Europe/Berlin.")
-        return zone
+        try:
+            return preferences.chosen_zone(self.cleaned_data["time_zone"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 @admin.register(Preferences)

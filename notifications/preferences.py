@@ -89,18 +89,28 @@ def preferences_of(user) -> Preferences:
     return Preferences.objects.filter(user=user).first() or Preferences(user=user)
 
 
+def chosen_zone(text: str) -> str:
+    """The zone name a person's ``text`` chooses: an offered name in any case, or "" (empty:
+    the default). ValueError, saying what to do, for anything else."""
+    if not text.strip():
+        return ""
+    zone = times.canonical_zone_name(text)
+    if zone is None:
+        raise ValueError(
+            f"“{text.strip()[:64]}” is not a time zone we know. Choose one from the list, "
+            "e.g. America/New_York or Europe/Berlin, or leave it empty for the default."
+        )
+    return zone
+
+
 def preferences_save(*, user, time_zone: str, email_mode: str) -> Preferences:
     """Store the user's choices: ``time_zone`` an offered zone name in any case ("" for the
     default), ``email_mode`` an EmailMode. Raises InvalidInput, field by field, otherwise."""
     errors = {}
-    zone = ""
-    if time_zone.strip():
-        zone = times.canonical_zone_name(time_zone)
-        if zone is None:
-            errors["time_zone"] = (
-                f"“{time_zone.strip()[:64]}” is not a time zone we know. Choose one from the list, "
-                "e.g. America/New_York or Europe/Berlin, or leave it empty for the default."
-            )
+    try:
+        zone = chosen_zone(time_zone)
+    except ValueError as error:
+        errors["time_zone"] = str(error)
     if email_mode not in EmailMode.values:
         errors["email_mode"] = "Choose how you want to be emailed."
     if errors:

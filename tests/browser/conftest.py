@@ -26,14 +26,20 @@ VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 5_000
 
 
+def require(path: Path, how: str, *, tests: str):
+    """Skip when ``path`` (a tool the tests drive) is missing; fail instead on CI, where nothing skips."""
+    if path.exists():
+        return
+    message = f"{path} is missing: {how}."
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true requires the {tests} to run, but {message}", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """The session's Chromium; skipped without /usr/bin/chromium, except on CI, where that is a failure."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install it with `apt-get install chromium`."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires the browser tests to run, but {message}", pytrace=False)
-        pytest.skip(message)
+    require(CHROMIUM, "install it with `apt-get install chromium`", tests="browser tests")
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)

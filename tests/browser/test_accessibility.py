@@ -13,7 +13,6 @@ change pages of every model the portal registers, the severity x tier view and t
 holiday import.
 """
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +24,7 @@ from playwright.sync_api import expect
 
 from cases.models import Organization
 from escalations.models import BusinessCalendar
+from tests.browser.conftest import require
 from tests.browser.portal_walk import load_demo, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,11 +53,7 @@ async (impacts) => {
 @pytest.fixture(scope="session")
 def axe_source():
     """axe.min.js from node_modules; skipped without it, except on CI, where that is a failure."""
-    if not AXE_SOURCE.exists():
-        message = f"{AXE_SOURCE} is missing: run `npm ci` (make test does)."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires the accessibility test to run, but {message}", pytrace=False)
-        pytest.skip(message)
+    require(AXE_SOURCE, "run `npm ci` (make test does)", tests="accessibility tests")
     # A statement list for Runtime.evaluate, with a value Playwright can return.
     return AXE_SOURCE.read_text(encoding="utf-8") + "\n;true"
 

@@ -144,18 +144,20 @@ class MakeRun:
         pids = [pid for pid, cmd in self.processes().items() if all(mark in cmd for mark in marks)]
         return min(pids) if pids else None  # gunicorn's master was started before its workers
 
+    def manage_env(self) -> dict:
+        """make run's environment with the secret it made: what `manage.py` beside it needs."""
+        return {**self.env, "DJANGO_SECRET_KEY": (self.var / "secret_key").read_text().strip()}
+
     def manage(self, *args, timeout=60) -> str:
-        env = {**self.env, "DJANGO_SECRET_KEY": (self.var / "secret_key").read_text().strip()}
         return subprocess.run(  # noqa: S603
             [str(ROOT / ".venv/bin/python"), "manage.py", *args],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=timeout,
+            cwd=ROOT, env=self.manage_env(), check=True, capture_output=True, text=True, timeout=timeout,
         ).stdout  # fmt: skip
 
     def manage_in_background(self, *args) -> subprocess.Popen:
-        env = {**self.env, "DJANGO_SECRET_KEY": (self.var / "secret_key").read_text().strip()}
         return subprocess.Popen(  # noqa: S603
             [str(ROOT / ".venv/bin/python"), "manage.py", *args],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT, env=self.manage_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
 
     def mails(self) -> list[Path]:
